@@ -23,6 +23,7 @@ typedef enum
   KANTOR_AUTH_ERROR_USER_EXISTS,          /* validation_error */
   KANTOR_AUTH_ERROR_WEAK_SECRET,          /* start-up refusal */
   KANTOR_AUTH_ERROR_FAILED,               /* handler_error */
+  KANTOR_AUTH_ERROR_WEAK_PASSWORD,        /* add_user: too short or too long */
 } KantorAuthError;
 
 GQuark kantor_auth_error_quark (void);
@@ -48,7 +49,10 @@ G_DECLARE_FINAL_TYPE (KantorAuth, kantor_auth, KANTOR, AUTH, GObject)
 
 /* Loads the signing secret (KANTOR_JWT_SECRET, at least 32 bytes, or
  * <state_dir>/jwt-secret created with mode 0600) and, when no user exists,
- * creates "admin" with a random password in <state_dir>/initial-password. */
+ * creates "admin" with a random password in <state_dir>/initial-password.
+ * An existing jwt-secret that is not a regular file of ours closed to group
+ * and others is refused (KANTOR_AUTH_ERROR_WEAK_SECRET), not tightened: it
+ * may already have been read. Blocking (one PBKDF2 on a first start). */
 KantorAuth      *kantor_auth_new                       (KantorStore   *store,
                                                         const char    *state_dir,
                                                         gboolean       dev_mode,
@@ -103,5 +107,29 @@ gboolean         kantor_auth_add_user                  (KantorAuth    *self,
                                                         const char    *username,
                                                         const char    *password,
                                                         GError       **error);
+
+/* Failed logins allowed per user and per address within the window; the
+ * next attempt is refused with KANTOR_AUTH_ERROR_RATE_LIMITED until the
+ * oldest failure leaves the window. A successful login clears the user's
+ * count (not the address's, which would let one good account launder a
+ * password-spraying run). */
+#define KANTOR_AUTH_MAX_FAILURES     5
+#define KANTOR_AUTH_FAILURE_WINDOW   (15 * 60)   /* seconds */
+#define KANTOR_AUTH_MIN_PASSWORD     8           /* characters */
+
+/* Epoch seconds. The default reads the real-time clock; tests drive their
+ * own. Called on the main thread only. */
+typedef gint64 (*KantorAuthClockFunc) (gpointer user_data);
+void             kantor_auth_set_clock                 (KantorAuth          *self,
+                                                        KantorAuthClockFunc  clock,
+                                                        gpointer             user_data);
+void             kantor_auth_set_refresh_ttl           (KantorAuth    *self,
+                                                        gint64         seconds);
+gboolean         kantor_auth_get_dev_mode              (KantorAuth    *self);
+
+/* ^[A-Za-z0-9_.-]{1,64}$ */
+gboolean         kantor_auth_username_is_valid         (const char    *username);
+gboolean         kantor_auth_grant_has_permission      (const KantorAuthGrant *grant,
+                                                        const char            *permission);
 
 G_END_DECLS

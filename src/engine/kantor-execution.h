@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -94,6 +94,7 @@ typedef enum
   KANTOR_REJECT_BUDGET,            /* over the session cap or an allocation: budget_breach */
   KANTOR_REJECT_INSUFFICIENT_FUNDS,
   KANTOR_REJECT_NO_POSITION,       /* closing with nothing open */
+  KANTOR_REJECT_POSITION_OPEN,     /* opening while (strategy, symbol) already holds one */
 } KantorRejectReason;
 
 typedef struct
@@ -120,5 +121,10 @@ typedef struct
                        KantorFill               *fill,
                        gpointer                  user_data);
 } KantorExecutionHooks;
+
+/* The protocol's `signal` payload (PROTOCOL.md §8): {type, strategy, symbol,
+ * timestamp, price, side (only when the signal places an order),
+ * indicators_snapshot: {name: value, or null while it has none}}. */
+JsonNode   *kantor_signal_to_json (const KantorSignal *signal);
 
 G_END_DECLS

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Engine benchmarks (one JSON object per line):
+#  - engine-throughput: >= 20 M synthetic trades through the pump_rider example
+#    (windowed and candle indicators, the state machine, the ledger), one
+#    thread. Goal >= 20 M events/s. Published figures for comparison:
+#    NautilusTrader ~3 M events/s, Lean ~0.65 M/s, Jesse ~0.5 M candles/s.
+#  - engine-rss: peak RSS for 2 M and 30 M events; it must stay flat
+#    (goal < 50 MB at 20 M).
+#  - backtest-end-to-end: kantor-backtest over a collection folder on disk,
+#    CSV parsing included. Goal >= 5 M trades/s.
+#
+# KANTOR_BENCH_EVENTS (default 30000000) and KANTOR_BENCH_E2E_EVENTS (default
+# 10000000) scale the runs.
+
+set -euo pipefail
+
+build=${KANTOR_BUILD_DIR:?}
+src=${KANTOR_SOURCE_DIR:?}
+bench="$build/bench/bench-engine"
+backtest="$build/src/backtest/kantor-backtest"
+strategy="$src/data/strategies/pump_rider.json"
+events=${KANTOR_BENCH_EVENTS:-30000000}
+e2e_events=${KANTOR_BENCH_E2E_EVENTS:-10000000}
+
+field() { # field NAME JSON
+  sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2" | tr -d '"'
+}
+
+big=$("$bench" throughput "$events" "$strategy")
+small=$("$bench" throughput 2000000 "$strategy")
+
+# Rates per CPU second: the machine may be shared, and wall time then
+# counts the neighbours; the wall-clock rate is reported beside it.
+rate=$(field events_per_cpu_s "$big")
+trades=$(field trades "$big")
+printf '{"name":"engine-throughput","events":%s,"trades":%s,"events_per_s":%s,"events_per_s_wall":%s,"source_events_per_s":%s,"goal_events_per_s":20000000,"ratio_to_goal":%s,"ratio_to_nautilus_published":%s}\n' \
+  "$(field events "$big")" "$trades" "$rate" "$(field events_per_s "$big")" \
+  "$(field source_events_per_cpu_s "$big")" \
+  "$(awk -v r="$rate" 'BEGIN { printf "%.3f", r / 20e6 }')" \
+  "$(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 3e6 }')"
+
+rss_big=$(field peak_rss_kb "$big")
+rss_small=$(field peak_rss_kb "$small")
+printf '{"name":"engine-rss","events_small":2000000,"peak_rss_kb_small":%s,"events_large":%s,"peak_rss_kb_large":%s,"growth":%s,"goal_kb":51200}\n' \
+  "$rss_small" "$events" "$rss_big" \
+  "$(awk -v a="$rss_small" -v b="$rss_big" 'BEGIN { printf "%.3f", b / a }')"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+written=$("$bench" write-collection "$tmp/collection" "$e2e_events")
+bytes=$(du -sb "$tmp/collection" | cut -f1)
+
+# The file pages are warm after writing; run once to be sure, then measure.
+"$backtest" --strategy "$strategy" --data "$tmp/collection" --json >/dev/null
+start=$(date +%s.%N)
+"$backtest" --strategy "$strategy" --data "$tmp/collection" --json --stats \
+  >"$tmp/out.json" 2>"$tmp/stats.json"
+end=$(date +%s.%N)
+stats=$(tail -n 1 "$tmp/stats.json")
+
+e2e_trades=$(field trades "$written")
+run_s=$(field cpu_s "$stats")
+printf '{"name":"backtest-end-to-end","events":%s,"trades":%s,"bytes":%s,"cpu_s":%s,"wall_s":%s,"process_wall_s":%s,"trades_per_s":%s,"trades_per_s_wall":%s,"mb_per_s":%s,"peak_rss_kb":%s,"goal_trades_per_s":5000000,"ratio_to_goal":%s}\n' \
+  "$(field events "$written")" "$e2e_trades" "$bytes" "$run_s" "$(field elapsed_s "$stats")" \
+  "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
+  "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.0f", t / s }')" \
+  "$(awk -v t="$e2e_trades" -v s="$(field elapsed_s "$stats")" 'BEGIN { printf "%.0f", t / s }')" \
+  "$(awk -v b="$bytes" -v s="$run_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')" \
+  "$(field peak_rss_kb "$stats")" \
+  "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.3f", t / s / 5e6 }')"

@@ -1,0 +1,958 @@
+/* kantor-client-connection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kantor-client-connection.h"
+#include "kantor-envelope.h"
+
+/* RFC 6455, server side. libsoup does the HTTP upgrade; the socket is then
+ * ours: one persistent input watch, one read per readiness, one write per
+ * message, an explicit backlog, and a bound on whole messages rather than
+ * frames. */
+
+#define READ_CHUNK          (16 * 1024)
+#define CLOSE_TIMEOUT_MS    2000
+#define DEFAULT_MAX_MESSAGE (1024 * 1024)
+
+enum {
+  OP_CONTINUATION = 0x0,
+  OP_TEXT         = 0x1,
+  OP_BINARY       = 0x2,
+  OP_CLOSE        = 0x8,
+  OP_PING         = 0x9,
+  OP_PONG         = 0xA,
+};
+
+typedef enum
+{
+  STATE_OPEN,
+  STATE_CLOSING,   /* a close frame was sent or received */
+  STATE_CLOSED,
+} State;
+
+struct _KantorClientConnection
+{
+  GObject                  parent_instance;
+
+  GIOStream               *stream;
+  GSocket                 *socket;         /* under stream, for half-closing */
+  GPollableInputStream    *input;
+  GPollableOutputStream   *output;
+  GSource                 *input_source;
+  GSource                 *output_source;
+  guint                    close_timeout_id;
+
+  GByteArray              *incoming;       /* unparsed bytes */
+  GByteArray              *message;        /* fragments of the message being received */
+  guint8                   message_opcode; /* 0: none in progress */
+  GByteArray              *outgoing;       /* bytes not yet written */
+  gsize                    outgoing_sent;  /* how much of outgoing went out */
+  gsize                    max_message_size;
+
+  State                    state;
+  guint                    close_sent : 1;
+  guint                    close_received : 1;
+  guint                    close_after_flush : 1;
+  guint                    shutdown_after_flush : 1;
+  guint                    draining : 1;      /* after a violation: read and discard */
+  gushort                  close_code;
+
+  KantorMessageFunc        message_func;
+  gpointer                 message_data;
+
+  char                    *client_id;
+  char                    *peer_address;
+  GCancellable            *cancellable;
+  KantorAuthGrant         *grant;
+
+  double                   rate;
+  double                   burst;
+  double                   tokens;
+  gint64                   refilled_at;
+
+  gint64                   last_seen;
+
+  KantorOutgoingHook       hook;
+  gpointer                 hook_data;
+  GDestroyNotify           hook_destroy;
+};
+
+enum {
+  PROP_0,
+  PROP_CLIENT_ID,
+  PROP_AUTHENTICATED,
+  N_PROPS
+};
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KantorClientConnection, kantor_client_connection, G_TYPE_OBJECT)
+
+static void
+drop_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* Tears the transport down and says so, once. */
+static void
+close_io (KantorClientConnection *self)
+{
+  if (self->state == STATE_CLOSED)
+    return;
+
+  self->state = STATE_CLOSED;
+  g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  drop_source (&self->input_source);
+  drop_source (&self->output_source);
+  if (self->stream != NULL)
+    g_io_stream_close (self->stream, NULL, NULL);
+
+  g_cancellable_cancel (self->cancellable);
+
+  /* A handler may drop the last ref from "closed". */
+  g_object_ref (self);
+  g_signal_emit (self, signals[CLOSED], 0);
+  g_object_unref (self);
+}
+
+static gboolean
+close_timeout_cb (gpointer user_data)
+{
+  KantorClientConnection *self = user_data;
+
+  self->close_timeout_id = 0;
+  g_debug ("Client %s did not finish the close handshake", self->client_id);
+  close_io (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writes what the socket takes; TRUE when nothing is left. */
+static gboolean
+flush_outgoing (KantorClientConnection *self)
+{
+  while (self->outgoing_sent < self->outgoing->len)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      n = g_pollable_output_stream_write_nonblocking (self->output,
+                                                      self->outgoing->data + self->outgoing_sent,
+                                                      self->outgoing->len - self->outgoing_sent,
+                                                      NULL, &error);
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return FALSE;
+          g_debug ("Client %s: write failed: %s", self->client_id, error->message);
+          if (self->close_code == 0)
+            self->close_code = 1006;
+          close_io (self);
+          return FALSE;
+        }
+      self->outgoing_sent += (gsize) n;
+    }
+
+  g_byte_array_set_size (self->outgoing, 0);
+  self->outgoing_sent = 0;
+
+  if (self->close_after_flush)
+    close_io (self);
+  else if (self->shutdown_after_flush && self->socket != NULL)
+    {
+      /* The close frame is out; the peer sees EOF after it and answers. */
+      self->shutdown_after_flush = FALSE;
+      g_socket_shutdown (self->socket, FALSE, TRUE, NULL);
+    }
+  return TRUE;
+}
+
+static gboolean
+on_output_ready (GObject  *stream,
+                 gpointer  user_data)
+{
+  KantorClientConnection *self = user_data;
+  gboolean keep;
+
+  g_object_ref (self);
+  keep = !flush_outgoing (self) && self->state != STATE_CLOSED;
+  if (!keep)
+    g_clear_pointer (&self->output_source, g_source_unref);
+  g_object_unref (self);
+
+  return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+start_output (KantorClientConnection *self)
+{
+  if (self->output_source != NULL || self->state == STATE_CLOSED)
+    return;
+
+  self->output_source = g_pollable_output_stream_create_source (self->output, NULL);
+  g_source_set_callback (self->output_source, (GSourceFunc) on_output_ready, self, NULL);
+  g_source_attach (self->output_source, NULL);
+}
+
+/* Frames a message (servers never mask) and writes it, or queues what the
+ * socket does not take now. */
+static void
+send_frame (KantorClientConnection *self,
+            guint8                  opcode,
+            const void             *payload,
+            gsize                   len)
+{
+  guint8 header[10];
+  guint hlen;
+  gboolean idle = self->outgoing->len == 0;
+
+  if (self->state == STATE_CLOSED || self->close_sent)
+    return;
+
+  header[0] = (guint8) (0x80 | opcode);
+  if (len < 126)
+    {
+      header[1] = (guint8) len;
+      hlen = 2;
+    }
+  else if (len <= G_MAXUINT16)
+    {
+      header[1] = 126;
+      header[2] = (guint8) (len >> 8);
+      header[3] = (guint8) len;
+      hlen = 4;
+    }
+  else
+    {
+      header[1] = 127;
+      for (guint i = 0; i < 8; i++)
+        header[2 + i] = (guint8) ((guint64) len >> (56 - 8 * i));
+      hlen = 10;
+    }
+
+  /* One buffer, one write: replies are small and a copy is cheaper than a
+   * second system call. */
+  g_byte_array_append (self->outgoing, header, hlen);
+  if (len > 0)
+    g_byte_array_append (self->outgoing, payload, (guint) len);
+
+  if (opcode == OP_CLOSE)
+    self->close_sent = TRUE;
+
+  if (idle && !flush_outgoing (self) && self->state != STATE_CLOSED)
+    start_output (self);
+}
+
+static void
+send_close (KantorClientConnection *self,
+            gushort                 code,
+            const char             *reason)
+{
+  guint8 payload[125];
+  gsize len = 0;
+
+  if (self->close_sent || self->state == STATE_CLOSED)
+    return;
+
+  if (code != 0)
+    {
+      payload[0] = (guint8) (code >> 8);
+      payload[1] = (guint8) code;
+      len = 2;
+      if (reason != NULL)
+        {
+          gsize rlen = MIN (strlen (reason), sizeof payload - 2);
+
+          memcpy (payload + 2, reason, rlen);
+          len += rlen;
+        }
+    }
+
+  if (self->close_code == 0)
+    self->close_code = code;
+  self->state = STATE_CLOSING;
+  send_frame (self, OP_CLOSE, payload, len);
+
+  /* A peer that never answers is not waited for. */
+  if (self->close_timeout_id == 0 && self->state != STATE_CLOSED)
+    self->close_timeout_id = g_timeout_add (CLOSE_TIMEOUT_MS, close_timeout_cb, self);
+}
+
+static void
+fail (KantorClientConnection *self,
+      gushort                 code,
+      const char             *reason)
+{
+  g_debug ("Closing client %s: %s (%u)", self->client_id, reason, code);
+  /* Lingering close: the close frame, then our half of the TCP stream;
+   * what the peer still sends is read and dropped (closing with unread
+   * data would reset the connection and could lose the close frame) until
+   * its EOF or the timeout. */
+  self->draining = TRUE;
+  self->shutdown_after_flush = TRUE;
+  send_close (self, code, reason);
+}
+
+static void
+deliver (KantorClientConnection *self,
+         const guint8           *data,
+         gsize                   len)
+{
+  if (!g_utf8_validate_len ((const char *) data, len, NULL))
+    {
+      fail (self, 1007, "Invalid UTF-8 in a text message");
+      return;
+    }
+
+  if (self->message_func != NULL)
+    self->message_func (self, (const char *) data, len, self->message_data);
+}
+
+static void
+receive_close (KantorClientConnection *self,
+               const guint8           *data,
+               gsize                   len)
+{
+  gushort code = len >= 2 ? (gushort) ((data[0] << 8) | data[1]) : 0;
+
+  self->close_received = TRUE;
+  if (self->close_code == 0)
+    self->close_code = len >= 2 ? code : 1005;
+
+  if (self->close_sent)
+    {
+      /* Our close was answered. */
+      close_io (self);
+      return;
+    }
+
+  /* Answer with the same code, then hang up once it is written. */
+  self->close_after_flush = TRUE;
+  send_close (self, len >= 2 ? code : 1000, NULL);
+  if (self->state != STATE_CLOSED && kantor_client_connection_get_backlog (self) == 0)
+    close_io (self);
+}
+
+/* Parses and handles every complete frame in self->incoming. */
+static void
+process_incoming (KantorClientConnection *self)
+{
+  gsize pos = 0;
+
+  while (self->state != STATE_CLOSED && !self->close_received && !self->draining)
+    {
+      guint8 *p = self->incoming->data + pos;
+      gsize avail = self->incoming->len - pos;
+      gsize hlen = 2;
+      guint64 plen;
+      gboolean fin, masked, control;
+      guint8 opcode;
+      guint8 *payload;
+
+      if (avail < 2)
+        break;
+
+      fin = (p[0] & 0x80) != 0;
+      opcode = p[0] & 0x0f;
+      masked = (p[1] & 0x80) != 0;
+      control = (opcode & 0x08) != 0;
+      plen = p[1] & 0x7f;
+
+      /* Clients must mask; no extension was negotiated, so no RSV bit. */
+      if ((p[0] & 0x70) != 0 || !masked)
+        {
+          fail (self, 1002, "Protocol error");
+          break;
+        }
+
+      if (plen == 126)
+        {
+          if (avail < 4)
+            break;
+          plen = ((guint64) p[2] << 8) | p[3];
+          hlen = 4;
+        }
+      else if (plen == 127)
+        {
+          if (avail < 10)
+            break;
+          plen = 0;
+          for (guint i = 0; i < 8; i++)
+            plen = (plen << 8) | p[2 + i];
+          hlen = 10;
+        }
+
+      if (control)
+        {
+          if (!fin || plen > 125)
+            {
+              fail (self, 1002, "Protocol error");
+              break;
+            }
+        }
+      else
+        {
+          /* Refused before it is buffered: the bound holds for the whole
+           * message however it is fragmented. */
+          gsize so_far = self->message_opcode != 0 ? self->message->len : 0;
+
+          if (opcode == OP_BINARY)
+            {
+              fail (self, 1003, "Binary messages are not supported");
+              break;
+            }
+          if (plen > self->max_message_size || so_far + plen > self->max_message_size)
+            {
+              fail (self, 1009, "Message too big");
+              break;
+            }
+          if ((opcode == OP_CONTINUATION) != (self->message_opcode != 0) ||
+              (opcode != OP_CONTINUATION && opcode != OP_TEXT))
+            {
+              fail (self, 1002, "Protocol error");
+              break;
+            }
+        }
+
+      if (avail < hlen + 4 + plen)
+        break;
+
+      payload = p + hlen + 4;
+      for (gsize i = 0; i < plen; i++)
+        payload[i] ^= p[hlen + (i & 3)];
+      pos += hlen + 4 + (gsize) plen;
+      self->last_seen = g_get_monotonic_time ();
+
+      switch (opcode)
+        {
+        case OP_TEXT:
+          if (fin)
+            {
+              deliver (self, payload, (gsize) plen);
+            }
+          else
+            {
+              self->message_opcode = OP_TEXT;
+              g_byte_array_set_size (self->message, 0);
+              g_byte_array_append (self->message, payload, (guint) plen);
+            }
+          break;
+
+        case OP_CONTINUATION:
+          g_byte_array_append (self->message, payload, (guint) plen);
+          if (fin)
+            {
+              self->message_opcode = 0;
+              deliver (self, self->message->data, self->message->len);
+              if (self->message != NULL)
+                g_byte_array_set_size (self->message, 0);
+            }
+          break;
+
+        case OP_CLOSE:
+          receive_close (self, payload, (gsize) plen);
+          break;
+
+        case OP_PING:
+          if (self->state == STATE_OPEN)
+            send_frame (self, OP_PONG, payload, (gsize) plen);
+          break;
+
+        case OP_PONG:
+          break;
+
+        default:
+          fail (self, 1002, "Protocol error");
+          break;
+        }
+    }
+
+  if (self->state != STATE_CLOSED && pos > 0)
+    g_byte_array_remove_range (self->incoming, 0, (guint) pos);
+}
+
+static gboolean
+on_input_ready (GObject  *stream,
+                gpointer  user_data)
+{
+  KantorClientConnection *self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint len = self->incoming->len;
+  gssize n;
+  gboolean keep;
+
+  g_object_ref (self);
+
+  g_byte_array_set_size (self->incoming, len + READ_CHUNK);
+  n = g_pollable_input_stream_read_nonblocking (self->input, self->incoming->data + len,
+                                                READ_CHUNK, NULL, &error);
+  g_byte_array_set_size (self->incoming, len + (n > 0 ? (guint) n : 0));
+
+  if (n > 0 && self->draining)
+    {
+      g_byte_array_set_size (self->incoming, 0);
+    }
+  else if (n > 0)
+    {
+      process_incoming (self);
+    }
+  else if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      if (error != NULL)
+        g_debug ("Client %s: read failed: %s", self->client_id, error->message);
+      if (self->close_code == 0)
+        self->close_code = 1006;
+      close_io (self);
+    }
+
+  /* The watch is level-triggered: data left in the socket fires it again,
+   * so one read per wake-up is enough. */
+  keep = self->state != STATE_CLOSED && self->input_source != NULL && !self->close_received;
+  if (!keep && self->input_source != NULL)
+    g_clear_pointer (&self->input_source, g_source_unref);
+  g_object_unref (self);
+
+  return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+kantor_client_connection_dispose (GObject *object)
+{
+  KantorClientConnection *self = KANTOR_CLIENT_CONNECTION (object);
+
+  if (self->hook_destroy != NULL)
+    g_clear_pointer (&self->hook_data, self->hook_destroy);
+  self->hook = NULL;
+  self->hook_destroy = NULL;
+
+  if (self->state != STATE_CLOSED)
+    {
+      /* Last ref gone while open: say goodbye without waiting. */
+      send_close (self, 1001, NULL);
+      close_io (self);
+    }
+  g_clear_object (&self->stream);
+  g_clear_object (&self->socket);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+
+  G_OBJECT_CLASS (kantor_client_connection_parent_class)->dispose (object);
+}
+
+static void
+kantor_client_connection_finalize (GObject *object)
+{
+  KantorClientConnection *self = KANTOR_CLIENT_CONNECTION (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->grant, kantor_auth_grant_free);
+  g_clear_pointer (&self->incoming, g_byte_array_unref);
+  g_clear_pointer (&self->message, g_byte_array_unref);
+  g_clear_pointer (&self->outgoing, g_byte_array_unref);
+  g_free (self->client_id);
+  g_free (self->peer_address);
+
+  G_OBJECT_CLASS (kantor_client_connection_parent_class)->finalize (object);
+}
+
+static void
+kantor_client_connection_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  KantorClientConnection *self = KANTOR_CLIENT_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT_ID:
+      g_value_set_string (value, self->client_id);
+      break;
+    case PROP_AUTHENTICATED:
+      g_value_set_boolean (value, self->grant != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kantor_client_connection_class_init (KantorClientConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kantor_client_connection_dispose;
+  object_class->finalize = kantor_client_connection_finalize;
+  object_class->get_property = kantor_client_connection_get_property;
+
+  properties[PROP_CLIENT_ID] =
+    g_param_spec_string ("client-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTHENTICATED] =
+    g_param_spec_boolean ("authenticated", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KantorClientConnection::closed:
+   *
+   * The connection is gone (close handshake done, peer vanished, protocol
+   * violation). Emitted once.
+   */
+  signals[CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+kantor_client_connection_init (KantorClientConnection *self)
+{
+  self->client_id = g_uuid_string_random ();
+  self->cancellable = g_cancellable_new ();
+  self->last_seen = g_get_monotonic_time ();
+  self->incoming = g_byte_array_sized_new (READ_CHUNK);
+  self->message = g_byte_array_new ();
+  self->outgoing = g_byte_array_sized_new (1024);
+  self->max_message_size = DEFAULT_MAX_MESSAGE;
+}
+
+/* libsoup hands over its own stream wrapper; the socket is underneath. */
+static GSocket *
+find_socket (GIOStream *stream)
+{
+  g_autoptr(GIOStream) current = g_object_ref (stream);
+
+  for (guint depth = 0; depth < 4 && current != NULL; depth++)
+    {
+      GIOStream *base = NULL;
+
+      if (G_IS_SOCKET_CONNECTION (current))
+        return g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (current)));
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (current), "base-iostream") == NULL)
+        break;
+      g_object_get (current, "base-iostream", &base, NULL);
+      g_set_object (&current, base);
+      g_clear_object (&base);
+    }
+
+  return NULL;
+}
+
+KantorClientConnection *
+kantor_client_connection_new (GIOStream  *stream,
+                              const char *peer_address)
+{
+  KantorClientConnection *self;
+  GInputStream *in;
+  GOutputStream *out;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  in = g_io_stream_get_input_stream (stream);
+  out = g_io_stream_get_output_stream (stream);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (out), NULL);
+
+  self = g_object_new (KANTOR_TYPE_CLIENT_CONNECTION, NULL);
+  self->stream = g_object_ref (stream);
+  self->socket = find_socket (stream);
+  self->input = G_POLLABLE_INPUT_STREAM (in);
+  self->output = G_POLLABLE_OUTPUT_STREAM (out);
+  self->peer_address = g_strdup (peer_address != NULL ? peer_address : "");
+
+  self->input_source = g_pollable_input_stream_create_source (self->input, NULL);
+  g_source_set_callback (self->input_source, (GSourceFunc) on_input_ready, self, NULL);
+  g_source_attach (self->input_source, NULL);
+
+  return self;
+}
+
+const char *
+kantor_client_connection_get_client_id (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), NULL);
+  return self->client_id;
+}
+
+const char *
+kantor_client_connection_get_peer_address (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), NULL);
+  return self->peer_address;
+}
+
+void
+kantor_client_connection_set_message_func (KantorClientConnection *self,
+                                           KantorMessageFunc       func,
+                                           gpointer                user_data)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+  self->message_func = func;
+  self->message_data = user_data;
+}
+
+void
+kantor_client_connection_set_max_message_size (KantorClientConnection *self,
+                                               gsize                   max_size)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+  self->max_message_size = max_size;
+}
+
+gsize
+kantor_client_connection_get_backlog (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
+  return self->outgoing->len - self->outgoing_sent;
+}
+
+void
+kantor_client_connection_ping (KantorClientConnection *self)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+  if (self->state == STATE_OPEN)
+    send_frame (self, OP_PING, NULL, 0);
+}
+
+gushort
+kantor_client_connection_get_close_code (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
+  return self->close_code;
+}
+
+GCancellable *
+kantor_client_connection_get_cancellable (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), NULL);
+  return self->cancellable;
+}
+
+gboolean
+kantor_client_connection_is_open (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+  return self->state == STATE_OPEN;
+}
+
+gboolean
+kantor_client_connection_is_authenticated (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+  return self->grant != NULL;
+}
+
+const KantorAuthGrant *
+kantor_client_connection_get_grant (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), NULL);
+  return self->grant;
+}
+
+/**
+ * kantor_client_connection_set_grant:
+ * @grant: (transfer full) (nullable): the new identity, or %NULL to forget it
+ */
+void
+kantor_client_connection_set_grant (KantorClientConnection *self,
+                                    KantorAuthGrant        *grant)
+{
+  gboolean was;
+
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  was = self->grant != NULL;
+  g_clear_pointer (&self->grant, kantor_auth_grant_free);
+  self->grant = grant;
+  if (was != (grant != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHENTICATED]);
+}
+
+void
+kantor_client_connection_set_rate_limit (KantorClientConnection *self,
+                                         double                  rate,
+                                         double                  burst)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  self->rate = MAX (rate, 0.0);
+  self->burst = MAX (burst, 1.0);
+  self->tokens = self->burst;
+  self->refilled_at = g_get_monotonic_time ();
+}
+
+gboolean
+kantor_client_connection_take_token (KantorClientConnection *self,
+                                     gint64                  now_us)
+{
+  if (self->rate <= 0.0)
+    return TRUE;
+
+  if (now_us > self->refilled_at)
+    {
+      self->tokens += self->rate * (double) (now_us - self->refilled_at) / G_USEC_PER_SEC;
+      if (self->tokens > self->burst)
+        self->tokens = self->burst;
+      self->refilled_at = now_us;
+    }
+
+  if (self->tokens < 1.0)
+    return FALSE;
+
+  self->tokens -= 1.0;
+  return TRUE;
+}
+
+void
+kantor_client_connection_touch (KantorClientConnection *self,
+                                gint64                  now_us)
+{
+  self->last_seen = now_us;
+}
+
+gint64
+kantor_client_connection_get_last_seen (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
+  return self->last_seen;
+}
+
+void
+kantor_client_connection_set_outgoing_hook (KantorClientConnection *self,
+                                            KantorOutgoingHook      hook,
+                                            gpointer                user_data,
+                                            GDestroyNotify          destroy)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  if (self->hook_destroy != NULL)
+    g_clear_pointer (&self->hook_data, self->hook_destroy);
+  self->hook = hook;
+  self->hook_data = user_data;
+  self->hook_destroy = destroy;
+}
+
+gboolean
+kantor_client_connection_send_now (KantorClientConnection *self,
+                                   const char             *text)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+
+  if (self->state != STATE_OPEN)
+    return FALSE;
+
+  send_frame (self, OP_TEXT, text, strlen (text));
+  return TRUE;
+}
+
+gboolean
+kantor_client_connection_send (KantorClientConnection *self,
+                               const char             *text,
+                               KantorOutgoingKind      kind)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+
+  if (!kantor_client_connection_is_open (self))
+    return FALSE;
+
+  if (self->hook != NULL && self->hook (self, text, kind, self->hook_data))
+    return TRUE;
+
+  return kantor_client_connection_send_now (self, text);
+}
+
+void
+kantor_client_connection_reply (KantorClientConnection *self,
+                                JsonNode               *id,
+                                const char             *status,
+                                JsonObject             *data)
+{
+  g_autofree char *text = NULL;
+
+  if (!kantor_client_connection_is_open (self))
+    return;
+
+  text = kantor_envelope_response (id, status, data);
+  kantor_client_connection_send (self, text, KANTOR_OUTGOING_RELIABLE);
+}
+
+void
+kantor_client_connection_reply_error (KantorClientConnection *self,
+                                      JsonNode               *id,
+                                      KantorErrorCode         code,
+                                      const char             *message,
+                                      JsonObject             *details)
+{
+  g_autofree char *text = NULL;
+
+  if (!kantor_client_connection_is_open (self))
+    return;
+
+  text = kantor_envelope_error (id, code, message, details);
+  kantor_client_connection_send (self, text, KANTOR_OUTGOING_RELIABLE);
+}
+
+void
+kantor_client_connection_reply_gerror (KantorClientConnection *self,
+                                       JsonNode               *id,
+                                       const GError           *error)
+{
+  KantorErrorCode code = kantor_error_code_from_gerror (error);
+
+  if (code == KANTOR_ERROR_CODE_HANDLER_ERROR)
+    {
+      g_autoptr(JsonObject) details = json_object_new ();
+      g_autofree char *correlation_id = g_uuid_string_random ();
+
+      /* The client sees a reference, the log has the cause. */
+      g_warning ("Request from client %s failed [%s]: %s (%s, %d)", self->client_id,
+                 correlation_id, error->message, g_quark_to_string (error->domain),
+                 error->code);
+      json_object_set_string_member (details, "correlation_id", correlation_id);
+      kantor_client_connection_reply_error (self, id, code, NULL, details);
+      return;
+    }
+
+  kantor_client_connection_reply_error (self, id, code, error->message, NULL);
+}
+
+void
+kantor_client_connection_send_status (KantorClientConnection *self,
+                                      JsonNode               *id,
+                                      const char             *status,
+                                      JsonObject             *fields)
+{
+  g_autofree char *text = NULL;
+
+  if (!kantor_client_connection_is_open (self))
+    return;
+
+  text = kantor_envelope_status (id, status, fields);
+  kantor_client_connection_send (self, text, KANTOR_OUTGOING_RELIABLE);
+}
+
+void
+kantor_client_connection_close (KantorClientConnection *self,
+                                gushort                 code,
+                                const char             *reason)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  if (self->state == STATE_OPEN)
+    send_close (self, code, reason);
+}

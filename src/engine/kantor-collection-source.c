@@ -1,0 +1,564 @@
+/* kantor-collection-source.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "kantor-collection-source.h"
+#include "kantor-csv.h"
+
+static const char * const prices_header[] = {
+  "timestamp", "price", "volume", "quote_volume", NULL
+};
+
+static const char * const book_header[] = {
+  "timestamp",
+  "bid_price_1", "bid_qty_1", "bid_price_2", "bid_qty_2", "bid_price_3", "bid_qty_3",
+  "ask_price_1", "ask_qty_1", "ask_price_2", "ask_qty_2", "ask_price_3", "ask_qty_3",
+  "best_bid", "best_ask", "spread",
+  NULL
+};
+
+typedef struct
+{
+  KantorCsvReader   *reader;
+  KantorMarketEvent  next;
+  gint64             last_time_ms;
+  gboolean           started;
+} Stream;
+
+struct _KantorCollectionSource
+{
+  GObject          parent_instance;
+
+  const char     **symbols;     /* interned, sorted, NULL-terminated */
+  guint            n_symbols;
+  Stream          *streams;     /* trades of every symbol, then books */
+  guint            n_streams;
+  KantorMergeHeap *heap;
+  gboolean         primed;
+  GError          *deferred;    /* an error met after events of the same batch */
+};
+
+static void kantor_collection_source_iface_init (KantorMarketSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KantorCollectionSource, kantor_collection_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KANTOR_TYPE_MARKET_SOURCE,
+                                                      kantor_collection_source_iface_init))
+
+static gboolean
+get_positive (KantorCsvReader *reader,
+              guint            index,
+              const char      *what,
+              double          *value,
+              GError         **error)
+{
+  if (!kantor_csv_reader_get_double (reader, index, what, value, error))
+    return FALSE;
+  if (G_UNLIKELY (!(isfinite (*value) && *value > 0)))
+    {
+      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                   "%s must be a positive finite number, not %s", what,
+                                   kantor_csv_reader_get_field (reader, index, NULL));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+get_non_negative (KantorCsvReader *reader,
+                  guint            index,
+                  const char      *what,
+                  double          *value,
+                  GError         **error)
+{
+  if (!kantor_csv_reader_get_double (reader, index, what, value, error))
+    return FALSE;
+  if (G_UNLIKELY (!(isfinite (*value) && *value >= 0)))
+    {
+      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                   "%s must be a finite number >= 0, not %s", what,
+                                   kantor_csv_reader_get_field (reader, index, NULL));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+get_timestamp (KantorCsvReader *reader,
+               Stream          *stream,
+               GError         **error)
+{
+  gsize len;
+  const char *field = kantor_csv_reader_get_field (reader, 0, &len);
+  gint64 t;
+
+  if (G_UNLIKELY (!kantor_csv_parse_seconds_ms (field, len, &t)))
+    {
+      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                   "timestamp is not epoch seconds with at most millisecond "
+                                   "precision: \"%.40s\"", field);
+      return FALSE;
+    }
+  if (G_UNLIKELY (stream->started && t < stream->last_time_ms))
+    {
+      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_OUT_OF_ORDER,
+                                   "timestamp %s is earlier than the previous row's "
+                                   "(%" G_GINT64_FORMAT ".%03d)", field,
+                                   stream->last_time_ms / 1000,
+                                   (int) (stream->last_time_ms % 1000));
+      return FALSE;
+    }
+
+  stream->started = TRUE;
+  stream->last_time_ms = t;
+  stream->next.time_ms = t;
+  return TRUE;
+}
+
+/* Column names, for error messages: the columns of one side of the book
+ * follow each other, price then quantity, level by level. */
+static const char * const book_columns[] = {
+  "bid_price_1", "bid_qty_1", "bid_price_2", "bid_qty_2", "bid_price_3", "bid_qty_3",
+  "ask_price_1", "ask_qty_1", "ask_price_2", "ask_qty_2", "ask_price_3", "ask_qty_3",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (book_columns) == 4 * KANTOR_BOOK_LEVELS);
+
+static gboolean
+parse_levels (KantorCsvReader *reader,
+              guint            first_field,
+              const char      *side,
+              gboolean         descending,
+              KantorBookLevel *levels,
+              GError         **error)
+{
+  gboolean gap = FALSE;
+  guint i;
+
+  for (i = 0; i < KANTOR_BOOK_LEVELS; i++)
+    {
+      const char *what_price = book_columns[first_field - 1 + 2 * i];
+      const char *what_qty = book_columns[first_field + 2 * i];
+      KantorBookLevel *level = &levels[i];
+
+      if (!get_non_negative (reader, first_field + 2 * i + 1, what_qty, &level->qty, error))
+        return FALSE;
+      if (level->qty == 0)
+        {
+          if (!get_non_negative (reader, first_field + 2 * i, what_price, &level->price, error))
+            return FALSE;
+          gap = TRUE;
+          continue;
+        }
+      if (!get_positive (reader, first_field + 2 * i, what_price, &level->price, error))
+        return FALSE;
+      if (gap)
+        {
+          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                       "%s level %u is present after an empty level", side, i + 1);
+          return FALSE;
+        }
+      if (i > 0 && (descending ? level->price >= levels[i - 1].price
+                               : level->price <= levels[i - 1].price))
+        {
+          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                       "%s levels are not ordered best first", side);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Reads the next row of @stream into stream->next; FALSE at the end (error
+ * unset) or on an error. */
+static gboolean
+stream_advance (Stream  *stream,
+                GError **error)
+{
+  KantorCsvReader *reader = stream->reader;
+  KantorMarketEvent *ev = &stream->next;
+  guint n_fields;
+
+  if (!kantor_csv_reader_next_row (reader, error))
+    return FALSE;
+
+  n_fields = kantor_csv_reader_get_n_fields (reader);
+
+  if (ev->kind == KANTOR_EVENT_TRADE)
+    {
+      double quote_volume;
+
+      if (G_UNLIKELY (n_fields != 4))
+        {
+          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                       "%u fields, expected 4", n_fields);
+          return FALSE;
+        }
+      return get_timestamp (reader, stream, error)
+             && get_positive (reader, 1, "price", &ev->price, error)
+             && get_positive (reader, 2, "volume", &ev->volume, error)
+             && get_non_negative (reader, 3, "quote_volume", &quote_volume, error);
+    }
+  else
+    {
+      double best_bid, best_ask, spread;
+
+      if (G_UNLIKELY (n_fields != 16))
+        {
+          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                       "%u fields, expected 16", n_fields);
+          return FALSE;
+        }
+      if (!get_timestamp (reader, stream, error)
+          || !parse_levels (reader, 1, "bid", TRUE, ev->bids, error)
+          || !parse_levels (reader, 7, "ask", FALSE, ev->asks, error)
+          || !get_non_negative (reader, 13, "best_bid", &best_bid, error)
+          || !get_non_negative (reader, 14, "best_ask", &best_ask, error)
+          || !kantor_csv_reader_get_double (reader, 15, "spread", &spread, error))
+        return FALSE;
+      if (!isfinite (spread))
+        {
+          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+                                       "spread is not finite");
+          return FALSE;
+        }
+      return TRUE;
+    }
+}
+
+static gboolean
+prime (KantorCollectionSource  *self,
+       GError                 **error)
+{
+  guint i;
+
+  self->primed = TRUE;
+  for (i = 0; i < self->n_streams; i++)
+    {
+      GError *local_error = NULL;
+
+      if (stream_advance (&self->streams[i], &local_error))
+        kantor_merge_heap_push (self->heap, i, self->streams[i].next.time_ms);
+      else if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static gsize
+kantor_collection_source_read (KantorMarketSource *source,
+                               KantorMarketEvent  *events,
+                               gsize               n_events,
+                               GError            **error)
+{
+  KantorCollectionSource *self = KANTOR_COLLECTION_SOURCE (source);
+  gsize n = 0;
+
+  if (self->deferred != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->deferred));
+      return 0;
+    }
+
+  if (!self->primed && !prime (self, error))
+    return 0;
+
+  while (n < n_events)
+    {
+      GError *local_error = NULL;
+      Stream *stream;
+      guint index;
+
+      if (!kantor_merge_heap_pop (self->heap, &index))
+        break;
+
+      stream = &self->streams[index];
+      events[n++] = stream->next;
+
+      if (stream_advance (stream, &local_error))
+        kantor_merge_heap_push (self->heap, index, stream->next.time_ms);
+      else if (local_error != NULL)
+        {
+          /* Hand out what was read before the bad row; the error comes with
+           * the next call and the source stays failed (the heap no longer
+           * holds this stream, and reading on would reorder the data). */
+          g_clear_pointer (&self->heap, kantor_merge_heap_free);
+          self->heap = kantor_merge_heap_new (1);
+          self->deferred = local_error;
+          break;
+        }
+    }
+
+  if (n == 0 && self->deferred != NULL)
+    g_propagate_error (error, g_steal_pointer (&self->deferred));
+
+  return n;
+}
+
+static const char * const *
+kantor_collection_source_get_symbols (KantorMarketSource *source)
+{
+  return (const char * const *) KANTOR_COLLECTION_SOURCE (source)->symbols;
+}
+
+static void
+kantor_collection_source_iface_init (KantorMarketSourceInterface *iface)
+{
+  iface->read = kantor_collection_source_read;
+  iface->get_symbols = kantor_collection_source_get_symbols;
+}
+
+static void
+kantor_collection_source_finalize (GObject *object)
+{
+  KantorCollectionSource *self = KANTOR_COLLECTION_SOURCE (object);
+  guint i;
+
+  /* Every slot, not only the first n_streams: construction may fail with
+   * book readers still in the upper half. */
+  for (i = 0; self->streams != NULL && i < 2 * self->n_symbols; i++)
+    g_clear_pointer (&self->streams[i].reader, kantor_csv_reader_free);
+  g_free (self->streams);
+  g_free (self->symbols);
+  g_clear_pointer (&self->heap, kantor_merge_heap_free);
+  g_clear_error (&self->deferred);
+
+  G_OBJECT_CLASS (kantor_collection_source_parent_class)->finalize (object);
+}
+
+static void
+kantor_collection_source_class_init (KantorCollectionSourceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = kantor_collection_source_finalize;
+}
+
+static void
+kantor_collection_source_init (KantorCollectionSource *self)
+{
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static KantorCsvReader *
+open_with_header (const char          *path,
+                  const char * const  *header,
+                  GError             **error)
+{
+  g_autoptr(KantorCsvReader) reader = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *expected = NULL;
+
+  reader = kantor_csv_reader_new_for_path (path, error);
+  if (reader == NULL)
+    return NULL;
+
+  if (!kantor_csv_reader_next_row (reader, &local_error))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_EMPTY,
+                     "%s: empty file (no header row)", path);
+      return NULL;
+    }
+
+  if (!kantor_csv_reader_row_equals (reader, header))
+    {
+      expected = g_strjoinv (",", (char **) header);
+      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_HEADER,
+                                   "wrong header, expected \"%s\"", expected);
+      return NULL;
+    }
+
+  return g_steal_pointer (&reader);
+}
+
+static GPtrArray *
+list_symbols (const char  *path,
+              GError     **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+  g_autoptr(GError) local_error = NULL;
+  const char *name;
+
+  dir = g_dir_open (path, 0, &local_error);
+  if (dir == NULL)
+    {
+      g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_NOT_FOUND,
+                   "%s", local_error->message);
+      return NULL;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *prices = NULL;
+
+      if (!kantor_symbol_is_valid (name))
+        continue;
+      prices = g_build_filename (path, name, "prices.csv", NULL);
+      if (g_file_test (prices, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (found, (gpointer) g_intern_string (name));
+    }
+
+  return g_steal_pointer (&found);
+}
+
+KantorMarketSource *
+kantor_collection_source_new (const char          *path,
+                              const char * const  *symbols,
+                              GError             **error)
+{
+  g_autoptr(KantorCollectionSource) self = NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
+  g_autofree char *direct_prices = NULL;
+  g_autofree char *root = NULL;
+  gboolean single = FALSE;
+  guint i;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_NOT_FOUND,
+                   "%s: not a folder", path);
+      return NULL;
+    }
+
+  direct_prices = g_build_filename (path, "prices.csv", NULL);
+  if (g_file_test (direct_prices, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *base = g_path_get_basename (path);
+
+      if (!kantor_symbol_is_valid (base))
+        {
+          g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_INVALID,
+                       "%s: a symbol folder must be named after its symbol (^[A-Z0-9_]{1,32}$)",
+                       path);
+          return NULL;
+        }
+      single = TRUE;
+      root = g_path_get_dirname (path);
+      chosen = g_ptr_array_new ();
+      g_ptr_array_add (chosen, (gpointer) g_intern_string (base));
+    }
+  else
+    {
+      root = g_strdup (path);
+      chosen = list_symbols (path, error);
+      if (chosen == NULL)
+        return NULL;
+    }
+
+  if (symbols != NULL)
+    {
+      g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+
+      for (i = 0; symbols[i] != NULL; i++)
+        {
+          const char *symbol = g_intern_string (symbols[i]);
+
+          if (!g_ptr_array_find (chosen, symbol, NULL))
+            {
+              g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_NOT_FOUND,
+                           "%s: no data for symbol %s", path, symbols[i]);
+              return NULL;
+            }
+          if (!g_ptr_array_find (wanted, symbol, NULL))
+            g_ptr_array_add (wanted, (gpointer) symbol);
+        }
+      g_clear_pointer (&chosen, g_ptr_array_unref);
+      chosen = g_steal_pointer (&wanted);
+    }
+
+  if (chosen->len == 0)
+    {
+      g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_NOT_FOUND,
+                   "%s: no symbol folders with a prices.csv", path);
+      return NULL;
+    }
+
+  g_ptr_array_sort (chosen, compare_strings);
+
+  self = g_object_new (KANTOR_TYPE_COLLECTION_SOURCE, NULL);
+  self->n_symbols = chosen->len;
+  self->symbols = g_new0 (const char *, chosen->len + 1);
+  memcpy (self->symbols, chosen->pdata, chosen->len * sizeof (char *));
+  self->streams = g_new0 (Stream, 2 * chosen->len);
+  self->heap = kantor_merge_heap_new (2 * chosen->len);
+
+  /* Stream order is the tie-break at equal timestamps: every symbol's
+   * trades first, then every symbol's book updates. */
+  for (i = 0; i < chosen->len; i++)
+    {
+      const char *symbol = self->symbols[i];
+      g_autofree char *dir = single ? g_strdup (path) : g_build_filename (root, symbol, NULL);
+      g_autofree char *prices = g_build_filename (dir, "prices.csv", NULL);
+      g_autofree char *book = g_build_filename (dir, "orderbook.csv", NULL);
+      Stream *trades = &self->streams[self->n_streams];
+
+      trades->reader = open_with_header (prices, prices_header, error);
+      if (trades->reader == NULL)
+        return NULL;
+      trades->next.kind = KANTOR_EVENT_TRADE;
+      trades->next.symbol = symbol;
+      self->n_streams++;
+
+      if (g_file_test (book, G_FILE_TEST_EXISTS))
+        {
+          Stream *books = &self->streams[chosen->len + i];
+
+          books->reader = open_with_header (book, book_header, error);
+          if (books->reader == NULL)
+            return NULL;
+          books->next.kind = KANTOR_EVENT_BOOK;
+          books->next.symbol = symbol;
+        }
+    }
+
+  /* Book streams sit at [n_symbols, 2 n_symbols); compact away the missing
+   * ones while keeping the order. */
+  for (i = 0; i < chosen->len; i++)
+    {
+      Stream *books = &self->streams[chosen->len + i];
+
+      if (books->reader != NULL)
+        {
+          self->streams[self->n_streams++] = *books;
+          if (books != &self->streams[self->n_streams - 1])
+            memset (books, 0, sizeof *books);
+        }
+    }
+
+  return KANTOR_MARKET_SOURCE (g_steal_pointer (&self));
+}
+
+void
+kantor_collection_source_set_max_line_length (KantorCollectionSource *self,
+                                              gsize                   max_length)
+{
+  guint i;
+
+  g_return_if_fail (KANTOR_IS_COLLECTION_SOURCE (self));
+  g_return_if_fail (!self->primed);
+
+  for (i = 0; i < self->n_streams; i++)
+    kantor_csv_reader_set_max_line_length (self->streams[i].reader, max_length);
+}

@@ -1,0 +1,455 @@
+/* test-csv.c: the strict CSV reader and number parsers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kantor-csv.h"
+
+/* An endless line of digits, counting what was read: stands in for a file
+ * holding one gigantic line without writing it anywhere. */
+#define TEST_TYPE_ENDLESS_STREAM (test_endless_stream_get_type ())
+G_DECLARE_FINAL_TYPE (TestEndlessStream, test_endless_stream, TEST, ENDLESS_STREAM, GInputStream)
+
+struct _TestEndlessStream
+{
+  GInputStream parent_instance;
+  guint64      prefix_left;  /* bytes of the header line still to send */
+  guint64      bytes_read;
+};
+
+G_DEFINE_FINAL_TYPE (TestEndlessStream, test_endless_stream, G_TYPE_INPUT_STREAM)
+
+static const char endless_prefix[] = "timestamp,price\n";
+
+static gssize
+test_endless_stream_read (GInputStream  *stream,
+                          void          *buffer,
+                          gsize          count,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  TestEndlessStream *self = TEST_ENDLESS_STREAM (stream);
+  char *out = buffer;
+  gsize i;
+
+  for (i = 0; i < count; i++)
+    {
+      if (self->prefix_left > 0)
+        {
+          out[i] = endless_prefix[sizeof endless_prefix - 1 - self->prefix_left];
+          self->prefix_left--;
+        }
+      else
+        out[i] = '7';
+    }
+  self->bytes_read += count;
+
+  return count;
+}
+
+static void
+test_endless_stream_class_init (TestEndlessStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = test_endless_stream_read;
+}
+
+static void
+test_endless_stream_init (TestEndlessStream *self)
+{
+  self->prefix_left = sizeof endless_prefix - 1;
+}
+
+static KantorCsvReader *
+reader_for_text (const char *text)
+{
+  g_autoptr(GInputStream) stream = NULL;
+
+  stream = g_memory_input_stream_new_from_data (g_strdup (text), strlen (text), g_free);
+  return kantor_csv_reader_new (stream, "mem.csv");
+}
+
+static void
+assert_parses_like_strtod (const char *text)
+{
+  double ours = -1, theirs;
+  char *end = NULL;
+
+  theirs = g_ascii_strtod (text, &end);
+  g_assert_true (*end == '\0');
+  if (!kantor_csv_parse_double (text, strlen (text), &ours))
+    g_error ("refused %s", text);
+  /* Bit for bit, the sign of zero included. */
+  if (memcmp (&ours, &theirs, sizeof ours) != 0)
+    g_error ("%s: %.17g != strtod's %.17g", text, ours, theirs);
+}
+
+static void
+test_parse_double_exact (void)
+{
+  static const char * const fixed[] = {
+    "0", "-0", "0.0", "1", "-1", "0.1", "0.2", "0.3", "50002.79", "50002.790000000001",
+    "9007199254740992", "9007199254740993", "9007199254740991.5", "1.7976931348623157e308",
+    "4.9e-324", "2.2250738585072014e-308", "123456789012345678901234567890",
+    "0.000000000000000000000000001", "1e22", "1e23", "0.1e-5", "3.14159265358979323846",
+    "99999999999999999999", "0.30000000000000004", "1234567.000000000000000000001",
+    "1E5", "1e+5", "1e-5", "00012.5000", "0.00000123", "1700000000.123",
+    "18446744073709551615", "18446744073709551616", "9999999999999999999.9",
+    NULL
+  };
+  guint i;
+
+  for (i = 0; fixed[i] != NULL; i++)
+    assert_parses_like_strtod (fixed[i]);
+
+  /* Random decimals of every shape the fast path sees, and beyond it. */
+  for (i = 0; i < 200000; i++)
+    {
+      char buf[64];
+      guint n_digits = g_test_rand_int_range (1, 24);
+      guint point = g_test_rand_int_range (0, n_digits + 1);
+      guint j, k = 0;
+
+      if (g_test_rand_bit ())
+        buf[k++] = '-';
+      for (j = 0; j < n_digits; j++)
+        {
+          if (j == point && j > 0)
+            buf[k++] = '.';
+          buf[k++] = '0' + g_test_rand_int_range (0, 10);
+        }
+      buf[k] = '\0';
+      assert_parses_like_strtod (buf);
+    }
+
+  /* Doubles printed with 17 digits read back to themselves. */
+  for (i = 0; i < 50000; i++)
+    {
+      char buf[64];
+      double v = g_test_rand_double_range (0, 1e6), back;
+
+      g_snprintf (buf, sizeof buf, "%.*f", g_test_rand_int_range (0, 12), v);
+      assert_parses_like_strtod (buf);
+      g_snprintf (buf, sizeof buf, "%.17g", v);
+      g_assert_true (kantor_csv_parse_double (buf, strlen (buf), &back));
+      g_assert_cmpfloat (back, ==, v);
+    }
+}
+
+static void
+test_parse_double_strict (void)
+{
+  static const char * const bad[] = {
+    "", "-", ".5", "5.", "+1", " 1", "1 ", "nan", "NaN", "inf", "-inf", "Infinity", "1e",
+    "1e+", "0x10", "1.2.3", "1,5", "--1", "1-", "e5", "1.e5", "abc", "12a", "1_000",
+    NULL
+  };
+  double v;
+  guint i;
+
+  for (i = 0; bad[i] != NULL; i++)
+    {
+      if (kantor_csv_parse_double (bad[i], strlen (bad[i]), &v))
+        g_error ("accepted \"%s\"", bad[i]);
+    }
+
+  /* The length bounds the field: no reading past it. */
+  g_assert_true (kantor_csv_parse_double ("12345", 3, &v));
+  g_assert_cmpfloat (v, ==, 123);
+}
+
+static void
+test_parse_int64 (void)
+{
+  gint64 v;
+
+  g_assert_true (kantor_csv_parse_int64 ("0", 1, &v));
+  g_assert_cmpint (v, ==, 0);
+  g_assert_true (kantor_csv_parse_int64 ("9223372036854775807", 19, &v));
+  g_assert_cmpint (v, ==, G_MAXINT64);
+  g_assert_true (kantor_csv_parse_int64 ("-9223372036854775808", 20, &v));
+  g_assert_cmpint (v, ==, G_MININT64);
+  g_assert_false (kantor_csv_parse_int64 ("9223372036854775808", 19, &v));
+  g_assert_false (kantor_csv_parse_int64 ("-9223372036854775809", 20, &v));
+  g_assert_false (kantor_csv_parse_int64 ("", 0, &v));
+  g_assert_false (kantor_csv_parse_int64 ("-", 1, &v));
+  g_assert_false (kantor_csv_parse_int64 ("1.0", 3, &v));
+  g_assert_false (kantor_csv_parse_int64 ("+1", 2, &v));
+  g_assert_false (kantor_csv_parse_int64 ("1 ", 2, &v));
+  g_assert_true (kantor_csv_parse_int64 ("1700000000123", 13, &v));
+  g_assert_cmpint (v, ==, G_GINT64_CONSTANT (1700000000123));
+}
+
+static void
+test_parse_seconds_ms (void)
+{
+  static const struct { const char *text; gint64 ms; } good[] = {
+    { "1700000000.123", G_GINT64_CONSTANT (1700000000123) },
+    { "1700000000", G_GINT64_CONSTANT (1700000000000) },
+    { "1700000000.1", G_GINT64_CONSTANT (1700000000100) },
+    { "1700000000.05", G_GINT64_CONSTANT (1700000000050) },
+    { "1700000000.1230", G_GINT64_CONSTANT (1700000000123) },
+    { "0.001", 1 },
+  };
+  static const char * const bad[] = {
+    "", "-1", "1700000000.", ".5", "1700000000.1234", "1.7e9", "1700000000.12a", " 1",
+    "99999999999999999999",
+  };
+  gint64 ms;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_assert_true (kantor_csv_parse_seconds_ms (good[i].text, strlen (good[i].text), &ms));
+      g_assert_cmpint (ms, ==, good[i].ms);
+    }
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      if (kantor_csv_parse_seconds_ms (bad[i], strlen (bad[i]), &ms))
+        g_error ("accepted \"%s\"", bad[i]);
+    }
+}
+
+static void
+test_reader_rows (void)
+{
+  g_autoptr(KantorCsvReader) reader = reader_for_text ("a,b,c\r\n1,,3\nlast,row");
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 1);
+  g_assert_true (kantor_csv_reader_row_equals (reader, (const char *[]) { "a", "b", "c", NULL }));
+  g_assert_false (kantor_csv_reader_row_equals (reader, (const char *[]) { "a", "b", NULL }));
+  g_assert_false (kantor_csv_reader_row_equals (reader,
+                                                (const char *[]) { "a", "b", "c", "d", NULL }));
+
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  g_assert_cmpuint (kantor_csv_reader_get_n_fields (reader), ==, 3);
+  g_assert_cmpstr (kantor_csv_reader_get_field (reader, 0, &len), ==, "1");
+  g_assert_cmpuint (len, ==, 1);
+  g_assert_cmpstr (kantor_csv_reader_get_field (reader, 1, &len), ==, "");
+  g_assert_cmpuint (len, ==, 0);
+  g_assert_cmpstr (kantor_csv_reader_get_field (reader, 2, &len), ==, "3");
+
+  /* A last line without a line end is still a line. */
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 3);
+  g_assert_cmpstr (kantor_csv_reader_get_field (reader, 1, NULL), ==, "row");
+
+  g_assert_false (kantor_csv_reader_next_row (reader, &error));
+  g_assert_no_error (error);
+  g_assert_false (kantor_csv_reader_next_row (reader, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_reader_bad_lines (void)
+{
+  static const struct { const char *text; guint line; } cases[] = {
+    { "a,b\n\n1,2\n", 2 },          /* empty line */
+    { "a,b\n\"1\",2\n", 2 },        /* quoting */
+    { "a,b\n1,2\n3,4\r\n\r\n", 4 }, /* a blank CRLF line */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KantorCsvReader) reader = reader_for_text (cases[i].text);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *prefix = g_strdup_printf ("mem.csv:%u: ", cases[i].line);
+
+      while (kantor_csv_reader_next_row (reader, &error))
+        ;
+      g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+    }
+
+  {
+    /* A NUL byte inside a line. */
+    static const char data[] = "a,b\n1,\0002\n";
+    g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_data (data, sizeof data - 1,
+                                                                          NULL);
+    g_autoptr(KantorCsvReader) reader = kantor_csv_reader_new (stream, "nul.csv");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (kantor_csv_reader_next_row (reader, &error));
+    g_assert_false (kantor_csv_reader_next_row (reader, &error));
+    g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+    g_assert_true (g_str_has_prefix (error->message, "nul.csv:2: "));
+  }
+
+  {
+    g_autoptr(GString) many = g_string_new ("1");
+    g_autoptr(KantorCsvReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    guint i_field;
+
+    for (i_field = 1; i_field < KANTOR_CSV_MAX_FIELDS + 1; i_field++)
+      g_string_append (many, ",1");
+    reader = reader_for_text (many->str);
+    g_assert_false (kantor_csv_reader_next_row (reader, &error));
+    g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+  }
+}
+
+static void
+test_reader_max_line (void)
+{
+  guint limits[] = { 8, 100, 4096, 70000 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      guint limit = limits[i];
+      g_autoptr(GString) text = g_string_new ("h\n");
+      g_autoptr(KantorCsvReader) reader = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *prefix = NULL;
+
+      /* Line 2 exactly at the limit (fine), line 3 one byte over, in the
+       * middle of the data and followed by more. */
+      for (guint j = 0; j < limit; j++)
+        g_string_append_c (text, 'a' + j % 26);
+      g_string_append_c (text, '\n');
+      for (guint j = 0; j < limit + 1; j++)
+        g_string_append_c (text, '0' + j % 10);
+      g_string_append (text, "\nnext\n");
+
+      reader = reader_for_text (text->str);
+      kantor_csv_reader_set_max_line_length (reader, limit);
+      g_assert_cmpuint (kantor_csv_reader_get_max_line_length (reader), ==, limit);
+      g_assert_true (kantor_csv_reader_next_row (reader, &error));
+      g_assert_true (kantor_csv_reader_next_row (reader, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (kantor_csv_reader_get_field (reader, 0, NULL)), ==, limit);
+      g_assert_false (kantor_csv_reader_next_row (reader, &error));
+      g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_LINE_TOO_LONG);
+      prefix = g_strdup_printf ("mem.csv:3: ");
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+      /* The reader stays failed. */
+      g_clear_error (&error);
+      g_assert_false (kantor_csv_reader_next_row (reader, &error));
+    }
+}
+
+static void
+test_reader_endless_line (void)
+{
+  g_autoptr(TestEndlessStream) stream = g_object_new (TEST_TYPE_ENDLESS_STREAM, NULL);
+  g_autoptr(KantorCsvReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reader = kantor_csv_reader_new (G_INPUT_STREAM (stream), "endless.csv");
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  g_assert_false (kantor_csv_reader_next_row (reader, &error));
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_LINE_TOO_LONG);
+  g_assert_true (g_str_has_prefix (error->message, "endless.csv:2: "));
+  /* Refused soon after the limit, not after reading the whole line. */
+  g_assert_cmpuint (stream->bytes_read, >, KANTOR_CSV_DEFAULT_MAX_LINE_LENGTH);
+  g_assert_cmpuint (stream->bytes_read, <=, 4 * KANTOR_CSV_DEFAULT_MAX_LINE_LENGTH);
+}
+
+static guint
+field_length (guint i)
+{
+  return i < 600 ? i % 50 : i * 131 % 5000;
+}
+
+static void
+test_reader_block_boundaries (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(KantorCsvReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 expected_line = 0;
+  guint i;
+
+  /* Short lines, then lines of up to 5000 bytes, so that lines straddle
+   * the reader's block boundaries in every way. */
+  for (i = 0; i < 1200; i++)
+    {
+      g_string_append_printf (text, "%u,", i);
+      for (guint j = 0; j < field_length (i); j++)
+        g_string_append_c (text, 'y');
+      g_string_append_c (text, '\n');
+    }
+
+  reader = reader_for_text (text->str);
+  while (kantor_csv_reader_next_row (reader, &error))
+    {
+      gint64 n;
+      gsize len;
+      const char *first = kantor_csv_reader_get_field (reader, 0, &len);
+
+      g_assert_true (kantor_csv_parse_int64 (first, len, &n));
+      g_assert_cmpint (n, ==, (gint64) expected_line);
+      expected_line++;
+      g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, expected_line);
+      kantor_csv_reader_get_field (reader, 1, &len);
+      g_assert_cmpuint (len, ==, field_length (n));
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (expected_line, ==, 1200);
+  g_assert_cmpuint (kantor_csv_reader_get_offset (reader), ==, text->len);
+}
+
+static void
+test_reader_field_errors (void)
+{
+  g_autoptr(KantorCsvReader) reader = reader_for_text ("x,1.5,abc,12\n");
+  g_autoptr(GError) error = NULL;
+  double d;
+  gint64 i;
+
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  g_assert_true (kantor_csv_reader_get_double (reader, 1, "price", &d, &error));
+  g_assert_cmpfloat (d, ==, 1.5);
+  g_assert_true (kantor_csv_reader_get_int64 (reader, 3, "id", &i, &error));
+  g_assert_cmpint (i, ==, 12);
+  g_assert_false (kantor_csv_reader_get_double (reader, 2, "volume", &d, &error));
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+  g_assert_cmpstr (error->message, ==, "mem.csv:1: volume is not a decimal number: \"abc\"");
+  g_clear_error (&error);
+  g_assert_false (kantor_csv_reader_get_int64 (reader, 1, "id", &i, &error));
+  g_assert_cmpstr (error->message, ==, "mem.csv:1: id is not an integer: \"1.5\"");
+}
+
+static void
+test_reader_missing_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "nope.csv", NULL);
+  KantorCsvReader *reader = kantor_csv_reader_new_for_path (path, &error);
+
+  g_assert_null (reader);
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "nope.csv"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/kantor/engine/csv/parse-double/exact", test_parse_double_exact);
+  g_test_add_func ("/kantor/engine/csv/parse-double/strict", test_parse_double_strict);
+  g_test_add_func ("/kantor/engine/csv/parse-int64", test_parse_int64);
+  g_test_add_func ("/kantor/engine/csv/parse-seconds-ms", test_parse_seconds_ms);
+  g_test_add_func ("/kantor/engine/csv/reader/rows", test_reader_rows);
+  g_test_add_func ("/kantor/engine/csv/reader/bad-lines", test_reader_bad_lines);
+  g_test_add_func ("/kantor/engine/csv/reader/max-line", test_reader_max_line);
+  g_test_add_func ("/kantor/engine/csv/reader/endless-line", test_reader_endless_line);
+  g_test_add_func ("/kantor/engine/csv/reader/block-boundaries", test_reader_block_boundaries);
+  g_test_add_func ("/kantor/engine/csv/reader/field-errors", test_reader_field_errors);
+  g_test_add_func ("/kantor/engine/csv/reader/missing-file", test_reader_missing_file);
+
+  return g_test_run ();
+}
