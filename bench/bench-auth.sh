@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Authentication and the state store: JWT verification and signing, one
-# PBKDF2 hash, store jobs and a batched insert. The JWT verification line
-# carries a ratio against PyJWT (the library Freqtrade's REST API uses)
+# PBKDF2 hash (with its ratio against OpenSSL's PKCS5_PBKDF2_HMAC), store
+# jobs and a batched insert. The JWT verification reference line carries a
+# ratio against PyJWT (the library Freqtrade's REST API uses)
 # verifying the same token with the same checks, when python3-jwt is
 # installed; otherwise the reference is reported as missing.
 

@@ -5,8 +5,9 @@
  *
  *   bench-engine throughput EVENTS STRATEGY.json
  *       synthetic trades through the strategy, one thread: JSON on stdout
- *   bench-engine write-collection DIR EVENTS
+ *   bench-engine write-collection DIR EVENTS [trades-only]
  *       writes DIR/BTCUSDT/{prices,orderbook}.csv from the synthetic feed
+ *       (only prices.csv with trades-only: the book updates are skipped)
  */
 
 #include "config.h"
@@ -161,7 +162,8 @@ put_time (GString *out,
 
 static int
 write_collection (const char *dir,
-                  guint64     n_events)
+                  guint64     n_events,
+                  gboolean    trades_only)
 {
   const char *symbols[] = { "BTCUSDT", NULL };
   g_autofree char *sym_dir = g_build_filename (dir, "BTCUSDT", NULL);
@@ -182,7 +184,7 @@ write_collection (const char *dir,
   if (g_mkdir_with_parents (sym_dir, 0755) != 0)
     g_error ("%s: cannot create", sym_dir);
   prices_file = fopen (prices_path, "w");
-  book_file = fopen (book_path, "w");
+  book_file = fopen (trades_only ? "/dev/null" : book_path, "w");
   if (prices_file == NULL || book_file == NULL)
     g_error ("%s: cannot write", sym_dir);
 
@@ -210,7 +212,7 @@ write_collection (const char *dir,
               g_string_append_c (prices, '\n');
               n_trades++;
             }
-          else
+          else if (!trades_only)
             {
               put_time (book, ev->time_ms);
               for (guint l = 0; l < KANTOR_BOOK_LEVELS; l++)
@@ -269,11 +271,12 @@ main (int   argc,
   if (argc == 4 && strcmp (argv[1], "throughput") == 0
       && g_ascii_string_to_unsigned (argv[2], 10, 1, G_MAXUINT64, &n, NULL))
     return throughput (n, argv[3]);
-  if (argc == 4 && strcmp (argv[1], "write-collection") == 0
+  if ((argc == 4 || (argc == 5 && strcmp (argv[4], "trades-only") == 0))
+      && strcmp (argv[1], "write-collection") == 0
       && g_ascii_string_to_unsigned (argv[3], 10, 1, G_MAXUINT64, &n, NULL))
-    return write_collection (argv[2], n);
+    return write_collection (argv[2], n, argc == 5);
 
   g_printerr ("usage: bench-engine throughput EVENTS STRATEGY.json\n"
-              "       bench-engine write-collection DIR EVENTS\n");
+              "       bench-engine write-collection DIR EVENTS [trades-only]\n");
   return 2;
 }

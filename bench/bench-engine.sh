@@ -8,8 +8,9 @@
 #    NautilusTrader ~3 M events/s, Lean ~0.65 M/s, Jesse ~0.5 M candles/s.
 #  - engine-rss: peak RSS for 2 M and 30 M events; it must stay flat
 #    (goal < 50 MB at 20 M).
-#  - backtest-end-to-end: kantor-backtest over a collection folder on disk,
-#    CSV parsing included. Goal >= 5 M trades/s.
+#  - backtest-end-to-end(-trades-only): kantor-backtest over a collection
+#    folder on disk, CSV parsing included, with and without book updates.
+#    Goal >= 5 M trades/s.
 #
 # KANTOR_BENCH_EVENTS (default 30000000) and KANTOR_BENCH_E2E_EVENTS (default
 # 10000000) scale the runs.
@@ -49,24 +50,40 @@ printf '{"name":"engine-rss","events_small":2000000,"peak_rss_kb_small":%s,"even
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-written=$("$bench" write-collection "$tmp/collection" "$e2e_events")
-bytes=$(du -sb "$tmp/collection" | cut -f1)
 
-# The file pages are warm after writing; run once to be sure, then measure.
-"$backtest" --strategy "$strategy" --data "$tmp/collection" --json >/dev/null
-start=$(date +%s.%N)
-"$backtest" --strategy "$strategy" --data "$tmp/collection" --json --stats \
-  >"$tmp/out.json" 2>"$tmp/stats.json"
-end=$(date +%s.%N)
-stats=$(tail -n 1 "$tmp/stats.json")
+# end_to_end NAME [trades-only]: writes a collection, replays it with
+# kantor-backtest, prints one JSON line.
+end_to_end() {
+  local name=$1 dir="$tmp/$1"
+  shift
+  local written bytes start end stats e2e_trades run_s wall_s
 
-e2e_trades=$(field trades "$written")
-run_s=$(field cpu_s "$stats")
-printf '{"name":"backtest-end-to-end","events":%s,"trades":%s,"bytes":%s,"cpu_s":%s,"wall_s":%s,"process_wall_s":%s,"trades_per_s":%s,"trades_per_s_wall":%s,"mb_per_s":%s,"peak_rss_kb":%s,"goal_trades_per_s":5000000,"ratio_to_goal":%s}\n' \
-  "$(field events "$written")" "$e2e_trades" "$bytes" "$run_s" "$(field elapsed_s "$stats")" \
-  "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
-  "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.0f", t / s }')" \
-  "$(awk -v t="$e2e_trades" -v s="$(field elapsed_s "$stats")" 'BEGIN { printf "%.0f", t / s }')" \
-  "$(awk -v b="$bytes" -v s="$run_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')" \
-  "$(field peak_rss_kb "$stats")" \
-  "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.3f", t / s / 5e6 }')"
+  written=$("$bench" write-collection "$dir" "$e2e_events" "$@")
+  bytes=$(du -sb "$dir" | cut -f1)
+
+  # The file pages are warm after writing; run once to be sure, then measure.
+  "$backtest" --strategy "$strategy" --data "$dir" --json >/dev/null
+  start=$(date +%s.%N)
+  "$backtest" --strategy "$strategy" --data "$dir" --json --stats \
+    >"$tmp/out.json" 2>"$tmp/stats.json"
+  end=$(date +%s.%N)
+  stats=$(tail -n 1 "$tmp/stats.json")
+  rm -rf "$dir"
+
+  e2e_trades=$(field trades "$written")
+  run_s=$(field cpu_s "$stats")
+  wall_s=$(field elapsed_s "$stats")
+  printf '{"name":"%s","events":%s,"trades":%s,"bytes":%s,"cpu_s":%s,"wall_s":%s,"process_wall_s":%s,"trades_per_s":%s,"trades_per_s_wall":%s,"mb_per_s":%s,"peak_rss_kb":%s,"goal_trades_per_s":5000000,"ratio_to_goal":%s}\n' \
+    "$name" "$(field events "$written")" "$e2e_trades" "$bytes" "$run_s" "$wall_s" \
+    "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
+    "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.0f", t / s }')" \
+    "$(awk -v t="$e2e_trades" -v s="$wall_s" 'BEGIN { printf "%.0f", t / s }')" \
+    "$(awk -v b="$bytes" -v s="$run_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')" \
+    "$(field peak_rss_kb "$stats")" \
+    "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.3f", t / s / 5e6 }')"
+}
+
+# A recording as kantord writes it: trades and 3-level book updates (two
+# thirds of the bytes are book rows), then the same market's trades alone.
+end_to_end backtest-end-to-end
+end_to_end backtest-end-to-end-trades-only trades-only

@@ -66,6 +66,10 @@ wait_line() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# Shared library pages count in full in VmRSS; PSS and private dirty pages
+# say what the process itself costs.
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+private_kb() { awk '/^Private_Dirty:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 
 # kantord: temporary root, --dev so that a test token authenticates the
 # load connections, release build (bench/run's contract). The per-connection
@@ -81,6 +85,8 @@ peer_pid=$!
 peer_port=$(wait_line "$tmp/peer.log" "^listening" | awk '{ print $2 }')
 
 idle_rss=$(rss_kb "$kantord_pid")
+idle_pss=$(pss_kb "$kantord_pid")
+idle_private=$(private_kb "$kantord_pid")
 
 for n in $counts; do
   k=$("${client_pin[@]}" "$client" --port "$kantord_port" --connections "$n" \
@@ -101,5 +107,7 @@ done
 
 loaded_rss=$(rss_kb "$kantord_pid")
 jq -cn --argjson idle "$idle_rss" --argjson after "$loaded_rss" \
+   --argjson pss "$idle_pss" --argjson private "$idle_private" \
    '{bench:"ws-rr", kantord_idle_rss_kb:$idle, kantord_rss_after_load_kb:$after,
+     kantord_idle_pss_kb:$pss, kantord_idle_private_dirty_kb:$private,
      idle_rss_mb:(($idle / 1024 * 10 | round) / 10)}'

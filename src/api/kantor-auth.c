@@ -893,7 +893,8 @@ login_verified_cb (GObject      *source,
 
   if (!login->matched)
     {
-      g_debug ("Failed login for %s", login->username);
+      /* No user name in the log: people type passwords into that field. */
+      g_debug ("A login failed");
       return_bad_credentials (task);
       return;
     }
@@ -993,8 +994,9 @@ kantor_auth_login_async (KantorAuth          *self,
       return;
     }
 
-  /* Counted before the check so that a burst of parallel attempts cannot
-   * all slip in while the first ones are still hashing. */
+  /* Counted now, before the outcome is known, so that a burst of parallel
+   * attempts cannot all slip in while the first ones are still hashing. A
+   * success takes its attempt back. */
   attempts_record (self->user_attempts, login->user_key, now);
   attempts_record (self->address_attempts, login->address_key, now);
 

@@ -46,6 +46,7 @@ struct _KantorClientConnection
   GSource                 *input_source;
   GSource                 *output_source;
   guint                    close_timeout_id;
+  guint                    initial_read_id;
 
   GByteArray              *incoming;       /* unparsed bytes */
   GByteArray              *message;        /* fragments of the message being received */
@@ -118,6 +119,7 @@ close_io (KantorClientConnection *self)
 
   self->state = STATE_CLOSED;
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->initial_read_id, g_source_remove);
   drop_source (&self->input_source);
   drop_source (&self->output_source);
   if (self->stream != NULL)
@@ -183,19 +185,76 @@ flush_outgoing (KantorClientConnection *self)
 }
 
 static gboolean
-on_output_ready (GObject  *stream,
-                 gpointer  user_data)
+on_output_ready (KantorClientConnection *self)
 {
-  KantorClientConnection *self = user_data;
   gboolean keep;
 
   g_object_ref (self);
   keep = !flush_outgoing (self) && self->state != STATE_CLOSED;
   if (!keep)
-    g_clear_pointer (&self->output_source, g_source_unref);
+    drop_source (&self->output_source);
   g_object_unref (self);
 
   return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean on_input_ready  (KantorClientConnection *self);
+static gboolean on_output_ready (KantorClientConnection *self);
+
+static gboolean
+socket_ready_cb (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      user_data)
+{
+  if (condition & G_IO_OUT)
+    return on_output_ready (user_data);
+  return on_input_ready (user_data);
+}
+
+static gboolean
+stream_input_cb (GObject  *stream,
+                 gpointer  user_data)
+{
+  return on_input_ready (user_data);
+}
+
+static gboolean
+stream_output_cb (GObject  *stream,
+                  gpointer  user_data)
+{
+  return on_output_ready (user_data);
+}
+
+/* A watch on the socket itself. The pollable-stream sources wrap a child
+ * source, and GLib blocks every dispatching source by taking its fds out of
+ * the poll set and putting them back, which wakes the loop each time
+ * (several eventfd writes per message). Callbacks here never iterate the
+ * loop, so recursion is harmless and the blocking can be skipped. */
+static GSource *
+create_source (KantorClientConnection *self,
+               GIOCondition            condition)
+{
+  GSource *source;
+
+  if (self->socket != NULL)
+    {
+      source = g_socket_create_source (self->socket, condition, NULL);
+      g_source_set_callback (source, (GSourceFunc) (void (*) (void)) socket_ready_cb, self, NULL);
+    }
+  else if (condition == G_IO_IN)
+    {
+      source = g_pollable_input_stream_create_source (self->input, NULL);
+      g_source_set_callback (source, (GSourceFunc) (void (*) (void)) stream_input_cb, self, NULL);
+    }
+  else
+    {
+      source = g_pollable_output_stream_create_source (self->output, NULL);
+      g_source_set_callback (source, (GSourceFunc) (void (*) (void)) stream_output_cb, self, NULL);
+    }
+
+  g_source_set_can_recurse (source, TRUE);
+  g_source_attach (source, NULL);
+  return source;
 }
 
 static void
@@ -204,9 +263,7 @@ start_output (KantorClientConnection *self)
   if (self->output_source != NULL || self->state == STATE_CLOSED)
     return;
 
-  self->output_source = g_pollable_output_stream_create_source (self->output, NULL);
-  g_source_set_callback (self->output_source, (GSourceFunc) on_output_ready, self, NULL);
-  g_source_attach (self->output_source, NULL);
+  self->output_source = create_source (self, G_IO_OUT);
 }
 
 /* Frames a message (servers never mask) and writes it, or queues what the
@@ -487,10 +544,8 @@ process_incoming (KantorClientConnection *self)
 }
 
 static gboolean
-on_input_ready (GObject  *stream,
-                gpointer  user_data)
+on_input_ready (KantorClientConnection *self)
 {
-  KantorClientConnection *self = user_data;
   g_autoptr(GError) error = NULL;
   guint len = self->incoming->len;
   gssize n;
@@ -523,8 +578,8 @@ on_input_ready (GObject  *stream,
   /* The watch is level-triggered: data left in the socket fires it again,
    * so one read per wake-up is enough. */
   keep = self->state != STATE_CLOSED && self->input_source != NULL && !self->close_received;
-  if (!keep && self->input_source != NULL)
-    g_clear_pointer (&self->input_source, g_source_unref);
+  if (!keep)
+    drop_source (&self->input_source);
   g_object_unref (self);
 
   return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
@@ -631,6 +686,17 @@ kantor_client_connection_init (KantorClientConnection *self)
   self->max_message_size = DEFAULT_MAX_MESSAGE;
 }
 
+static gboolean
+initial_read_cb (gpointer user_data)
+{
+  KantorClientConnection *self = user_data;
+
+  self->initial_read_id = 0;
+  if (self->input_source != NULL)
+    on_input_ready (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* libsoup hands over its own stream wrapper; the socket is underneath. */
 static GSocket *
 find_socket (GIOStream *stream)
@@ -675,9 +741,10 @@ kantor_client_connection_new (GIOStream  *stream,
   self->output = G_POLLABLE_OUTPUT_STREAM (out);
   self->peer_address = g_strdup (peer_address != NULL ? peer_address : "");
 
-  self->input_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->input_source, (GSourceFunc) on_input_ready, self, NULL);
-  g_source_attach (self->input_source, NULL);
+  self->input_source = create_source (self, G_IO_IN);
+  /* libsoup may have read past the handshake: a first read picks up what
+   * it buffered, which no socket readiness would announce. */
+  self->initial_read_id = g_idle_add (initial_read_cb, self);
 
   return self;
 }

@@ -974,7 +974,7 @@ kantor_server_listen (KantorServer  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
-  GSList *uris;
+  GSList *listeners;
 
   g_return_val_if_fail (KANTOR_IS_SERVER (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
@@ -991,10 +991,16 @@ kantor_server_listen (KantorServer  *self,
   if (!soup_server_listen (self->soup, sockaddr, 0, error))
     return FALSE;
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    self->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Not soup_server_get_uris(): libsoup 3.2 leaks an address there. */
+  listeners = soup_server_get_listeners (self->soup);
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (local))
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
 
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);

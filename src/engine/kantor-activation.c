@@ -1,10 +1,10 @@
 /* kantor-activation.c: the strategy state machine
  *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
  * Conditions are compiled once into (source, operator, value) triples; an
  * event evaluates only the sections its state needs, and nothing allocates
  * after construction: snapshots live in arrays sized up front.
- *
- * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include "config.h"
@@ -99,7 +99,7 @@ struct _KantorActivation
   gint64                cooldown_until_ms;
   gint64                exit_retry_ms;
   gboolean              has_position;
-  KantorPosition        position;
+  KantorActivationPosition        position;
   double                stop_price;
   double                take_price;
   gboolean              e1_latched;
@@ -824,7 +824,7 @@ kantor_activation_get_cooldown_until_ms (KantorActivation *self)
 
 gboolean
 kantor_activation_get_position (KantorActivation *self,
-                                KantorPosition   *position)
+                                KantorActivationPosition   *position)
 {
   if (!self->has_position)
     return FALSE;

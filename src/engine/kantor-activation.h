@@ -33,7 +33,7 @@ typedef struct
   double      qty;            /* base quantity; 0 when a bare activation cannot size it */
   gint64      entry_time_ms;
   guint64     order_id;       /* the entry fill's order, 0 when virtual */
-} KantorPosition;
+} KantorActivationPosition;
 
 /* Plain struct: it sits on the hot path and is driven from one thread. */
 typedef struct _KantorActivation KantorActivation;
@@ -81,7 +81,7 @@ gint64                kantor_activation_get_signal_time_ms (KantorActivation    
 gint64                kantor_activation_get_cooldown_until_ms (KantorActivation      *self);
 /* FALSE when no position is open; @position may be NULL. */
 gboolean              kantor_activation_get_position     (KantorActivation           *self,
-                                                          KantorPosition             *position);
+                                                          KantorActivationPosition             *position);
 
 const char           *kantor_activation_state_to_string  (KantorActivationState       state);
 

@@ -47,7 +47,7 @@ struct _KantorBinanceSource
   guint            n_streams;
   KantorMergeHeap *heap;
   gboolean         primed;
-  GError          *deferred;
+  GError          *failure;     /* once set, every later read reports it */
 };
 
 static void kantor_binance_source_iface_init (KantorMarketSourceInterface *iface);
@@ -98,7 +98,7 @@ get_positive (KantorCsvReader *reader,
   if (G_UNLIKELY (!(isfinite (*value) && *value > 0)))
     {
       kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
-                                   "%s must be a positive finite number, not %s", what,
+                                   "%s must be a positive finite number, not %.40s", what,
                                    kantor_csv_reader_get_field (reader, index, NULL));
       return FALSE;
     }
@@ -203,6 +203,108 @@ parse_row (Stream  *stream,
   return TRUE;
 }
 
+/* An unsigned integer of at most 18 digits (no overflow possible) up to
+ * the next ',' or @end. */
+static inline gboolean
+scan_id (const char **cursor,
+         const char  *end,
+         gint64      *value)
+{
+  const char *p = *cursor;
+  gint64 v = 0;
+
+  for (; p < end && (guint) (*p - '0') < 10; p++)
+    v = v * 10 + (*p - '0');
+  if (p == *cursor || p - *cursor > 18 || (p < end && *p != ','))
+    return FALSE;
+  *cursor = p;
+  *value = v;
+  return TRUE;
+}
+
+static inline gboolean
+scan_bool (const char **cursor,
+           const char  *end)
+{
+  const char *p = *cursor;
+  gsize n;
+
+  if (end - p >= 4 && (memcmp (p, "true", 4) == 0 || memcmp (p, "True", 4) == 0))
+    n = 4;
+  else if (end - p >= 5 && (memcmp (p, "false", 5) == 0 || memcmp (p, "False", 5) == 0))
+    n = 5;
+  else
+    return FALSE;
+  if (p + n < end && p[n] != ',')
+    return FALSE;
+  *cursor = p + n;
+  return TRUE;
+}
+
+static inline gboolean
+scan_comma (const char **cursor,
+            const char  *end)
+{
+  if (*cursor == end || **cursor != ',')
+    return FALSE;
+  (*cursor)++;
+  return TRUE;
+}
+
+/* The hot path: a whole data row in one pass. It accepts only rows that
+ * parse_row() accepts too, and gives up on anything else without changing
+ * the stream, so that parse_row() can say precisely what is wrong. */
+static inline gboolean
+scan_line (Stream     *stream,
+           const char *line,
+           gsize       length)
+{
+  const char *p = line;
+  const char *end = line + length;
+  double price, qty, quote_qty = 0;
+  gint64 id, first_id = 0, last_id = 0, t;
+
+  if (!scan_id (&p, end, &id)
+      || !scan_comma (&p, end) || !kantor_csv_scan_double (&p, end, &price)
+      || !scan_comma (&p, end) || !kantor_csv_scan_double (&p, end, &qty)
+      || !scan_comma (&p, end))
+    return FALSE;
+
+  if (stream->format == KANTOR_BINANCE_FORMAT_TRADES)
+    {
+      if (!kantor_csv_scan_double (&p, end, &quote_qty)
+          || !scan_comma (&p, end) || !scan_id (&p, end, &t)
+          || !scan_comma (&p, end) || !scan_bool (&p, end)
+          || !scan_comma (&p, end) || !scan_bool (&p, end)
+          || !(isfinite (quote_qty) && quote_qty >= 0))
+        return FALSE;
+    }
+  else
+    {
+      if (!scan_id (&p, end, &first_id)
+          || !scan_comma (&p, end) || !scan_id (&p, end, &last_id)
+          || !scan_comma (&p, end) || !scan_id (&p, end, &t)
+          || !scan_comma (&p, end) || !scan_bool (&p, end)
+          || last_id < first_id)
+        return FALSE;
+    }
+
+  if (p != end || !(isfinite (price) && price > 0 && isfinite (qty) && qty > 0)
+      || (t >= MICROSECONDS_FROM) != stream->microseconds)
+    return FALSE;
+
+  t = stream->microseconds ? t / 1000 : t;
+  if (stream->started && t < stream->last_time_ms)
+    return FALSE;
+
+  stream->next.price = price;
+  stream->next.volume = qty;
+  stream->next.time_ms = t;
+  stream->last_time_ms = t;
+  stream->started = TRUE;
+  return TRUE;
+}
+
 /* Opens the stream's next file, tells its format, and leaves its first data
  * row pending. FALSE with @error unset when the file has no data rows. */
 static gboolean
@@ -303,8 +405,16 @@ stream_advance (Stream  *stream,
 
       if (stream->reader != NULL && !stream->pending_row)
         {
-          if (kantor_csv_reader_next_row (stream->reader, &local_error))
-            return parse_row (stream, error);
+          const char *line;
+          gsize length;
+
+          if (kantor_csv_reader_next_line (stream->reader, &line, &length, &local_error))
+            {
+              if (G_LIKELY (scan_line (stream, line, length)))
+                return TRUE;
+              /* Field by field: the same checks, each with its own message. */
+              return kantor_csv_reader_split (stream->reader, error) && parse_row (stream, error);
+            }
           if (local_error != NULL)
             {
               g_propagate_error (error, local_error);
@@ -367,18 +477,11 @@ kantor_binance_source_read (KantorMarketSource *source,
   KantorBinanceSource *self = KANTOR_BINANCE_SOURCE (source);
   gsize n = 0;
 
-  if (self->deferred != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&self->deferred));
-      return 0;
-    }
+  if (self->failure == NULL && !self->primed)
+    prime (self, &self->failure);
 
-  if (!self->primed && !prime (self, error))
-    return 0;
-
-  while (n < n_events)
+  while (self->failure == NULL && n < n_events)
     {
-      GError *local_error = NULL;
       Stream *stream;
       guint index;
 
@@ -388,21 +491,16 @@ kantor_binance_source_read (KantorMarketSource *source,
       stream = &self->streams[index];
       events[n++] = stream->next;
 
-      if (stream_advance (stream, &local_error))
+      /* A bad row ends the source for good: reading on past it would hand
+       * out the other files' events without this one's. What came before
+       * it in this batch is still handed out; the error comes with the
+       * next call, and with every call after. */
+      if (stream_advance (stream, &self->failure))
         kantor_merge_heap_push (self->heap, index, stream->next.time_ms);
-      else if (local_error != NULL)
-        {
-          /* What came before the bad row is handed out; the source then
-           * stays failed. */
-          g_clear_pointer (&self->heap, kantor_merge_heap_free);
-          self->heap = kantor_merge_heap_new (1);
-          self->deferred = local_error;
-          break;
-        }
     }
 
-  if (n == 0 && self->deferred != NULL)
-    g_propagate_error (error, g_steal_pointer (&self->deferred));
+  if (n == 0 && self->failure != NULL)
+    g_propagate_error (error, g_error_copy (self->failure));
 
   return n;
 }
@@ -434,7 +532,7 @@ kantor_binance_source_finalize (GObject *object)
   g_free (self->streams);
   g_free (self->symbols);
   g_clear_pointer (&self->heap, kantor_merge_heap_free);
-  g_clear_error (&self->deferred);
+  g_clear_error (&self->failure);
 
   G_OBJECT_CLASS (kantor_binance_source_parent_class)->finalize (object);
 }

@@ -15,9 +15,10 @@ G_DECLARE_FINAL_TYPE (KantorBinanceSource, kantor_binance_source,
 
 typedef enum
 {
-  KANTOR_BINANCE_FORMAT_TRADES = 1,      /* id,price,qty,quote_qty,time,is_buyer_maker,is_best_match */
-  KANTOR_BINANCE_FORMAT_AGG_TRADES = 2,  /* agg_trade_id,price,quantity,first_trade_id,
-                                          * last_trade_id,transact_time,is_buyer_maker */
+  /* id,price,qty,quote_qty,time,is_buyer_maker,is_best_match */
+  KANTOR_BINANCE_FORMAT_TRADES = 1,
+  /* agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker */
+  KANTOR_BINANCE_FORMAT_AGG_TRADES = 2,
 } KantorBinanceFormat;
 
 /* Reads the unzipped CSV files of the archive's `trades` and `aggTrades`

@@ -41,7 +41,7 @@ struct _KantorCollectionSource
   guint            n_streams;
   KantorMergeHeap *heap;
   gboolean         primed;
-  GError          *deferred;    /* an error met after events of the same batch */
+  GError          *failure;     /* once set, every later read reports it */
 };
 
 static void kantor_collection_source_iface_init (KantorMarketSourceInterface *iface);
@@ -50,54 +50,89 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (KantorCollectionSource, kantor_collection_source,
                                G_IMPLEMENT_INTERFACE (KANTOR_TYPE_MARKET_SOURCE,
                                                       kantor_collection_source_iface_init))
 
-static gboolean
-get_positive (KantorCsvReader *reader,
-              guint            index,
-              const char      *what,
-              double          *value,
-              GError         **error)
+/* The current row's fields, fetched once per row. */
+typedef struct
 {
-  if (!kantor_csv_reader_get_double (reader, index, what, value, error))
-    return FALSE;
-  if (G_UNLIKELY (!(isfinite (*value) && *value > 0)))
-    {
-      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
-                                   "%s must be a positive finite number, not %s", what,
-                                   kantor_csv_reader_get_field (reader, index, NULL));
-      return FALSE;
-    }
-  return TRUE;
+  KantorCsvReader     *reader;
+  const char * const  *fields;
+  const gsize         *lengths;
+} Row;
+
+static inline void
+row_init (Row             *row,
+          KantorCsvReader *reader)
+{
+  row->reader = reader;
+  row->fields = kantor_csv_reader_get_fields (reader, &row->lengths);
 }
 
-static gboolean
-get_non_negative (KantorCsvReader *reader,
-                  guint            index,
-                  const char      *what,
-                  double          *value,
-                  GError         **error)
+static G_GNUC_NO_INLINE gboolean
+number_error (const Row  *row,
+              guint       index,
+              const char *what,
+              const char *expected,
+              GError    **error)
 {
-  if (!kantor_csv_reader_get_double (reader, index, what, value, error))
+  double value;
+
+  /* Not a number at all (the reader's message says so), or out of range. */
+  if (!kantor_csv_reader_get_double (row->reader, index, what, &value, error))
     return FALSE;
-  if (G_UNLIKELY (!(isfinite (*value) && *value >= 0)))
-    {
-      kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
-                                   "%s must be a finite number >= 0, not %s", what,
-                                   kantor_csv_reader_get_field (reader, index, NULL));
-      return FALSE;
-    }
-  return TRUE;
+  kantor_csv_reader_set_error (row->reader, error, KANTOR_SOURCE_ERROR_ROW,
+                               "%s must be %s, not %.40s", what, expected,
+                               row->fields[index]);
+  return FALSE;
 }
 
-static gboolean
-get_timestamp (KantorCsvReader *reader,
-               Stream          *stream,
-               GError         **error)
+static inline gboolean
+get_positive (const Row  *row,
+              guint       index,
+              const char *what,
+              double     *value,
+              GError    **error)
 {
-  gsize len;
-  const char *field = kantor_csv_reader_get_field (reader, 0, &len);
+  if (G_LIKELY (kantor_csv_parse_double (row->fields[index], row->lengths[index], value)
+                && isfinite (*value) && *value > 0))
+    return TRUE;
+  return number_error (row, index, what, "a positive finite number", error);
+}
+
+static inline gboolean
+get_non_negative (const Row  *row,
+                  guint       index,
+                  const char *what,
+                  double     *value,
+                  GError    **error)
+{
+  if (G_LIKELY (kantor_csv_parse_double (row->fields[index], row->lengths[index], value)
+                && isfinite (*value) && *value >= 0))
+    return TRUE;
+  return number_error (row, index, what, "a finite number >= 0", error);
+}
+
+static inline gboolean
+get_finite (const Row  *row,
+            guint       index,
+            const char *what,
+            double     *value,
+            GError    **error)
+{
+  if (G_LIKELY (kantor_csv_parse_double (row->fields[index], row->lengths[index], value)
+                && isfinite (*value)))
+    return TRUE;
+  return number_error (row, index, what, "a finite number", error);
+}
+
+static inline gboolean
+get_timestamp (const Row *row,
+               Stream    *stream,
+               GError   **error)
+{
+  KantorCsvReader *reader = row->reader;
+  const char *field = row->fields[0];
   gint64 t;
 
-  if (G_UNLIKELY (!kantor_csv_parse_seconds_ms (field, len, &t)))
+  if (G_UNLIKELY (!kantor_csv_parse_seconds_ms (field, row->lengths[0], &t)))
     {
       kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
                                    "timestamp is not epoch seconds with at most millisecond "
@@ -129,8 +164,8 @@ static const char * const book_columns[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (book_columns) == 4 * KANTOR_BOOK_LEVELS);
 
-static gboolean
-parse_levels (KantorCsvReader *reader,
+static inline gboolean
+parse_levels (const Row       *row,
               guint            first_field,
               const char      *side,
               gboolean         descending,
@@ -146,32 +181,124 @@ parse_levels (KantorCsvReader *reader,
       const char *what_qty = book_columns[first_field + 2 * i];
       KantorBookLevel *level = &levels[i];
 
-      if (!get_non_negative (reader, first_field + 2 * i + 1, what_qty, &level->qty, error))
+      if (!get_non_negative (row, first_field + 2 * i + 1, what_qty, &level->qty, error))
         return FALSE;
       if (level->qty == 0)
         {
-          if (!get_non_negative (reader, first_field + 2 * i, what_price, &level->price, error))
+          if (!get_non_negative (row, first_field + 2 * i, what_price, &level->price, error))
             return FALSE;
           gap = TRUE;
           continue;
         }
-      if (!get_positive (reader, first_field + 2 * i, what_price, &level->price, error))
+      if (!get_positive (row, first_field + 2 * i, what_price, &level->price, error))
         return FALSE;
       if (gap)
         {
-          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+          kantor_csv_reader_set_error (row->reader, error, KANTOR_SOURCE_ERROR_ROW,
                                        "%s level %u is present after an empty level", side, i + 1);
           return FALSE;
         }
       if (i > 0 && (descending ? level->price >= levels[i - 1].price
                                : level->price <= levels[i - 1].price))
         {
-          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
+          kantor_csv_reader_set_error (row->reader, error, KANTOR_SOURCE_ERROR_ROW,
                                        "%s levels are not ordered best first", side);
           return FALSE;
         }
     }
 
+  return TRUE;
+}
+
+/* Scans ",number" @n times. */
+static inline gboolean
+scan_numbers (const char **p,
+              const char  *end,
+              double      *values,
+              guint        n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    {
+      if (*p == end || **p != ',')
+        return FALSE;
+      (*p)++;
+      if (!kantor_csv_scan_double (p, end, &values[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static inline gboolean
+levels_valid (const double *v,
+              gboolean      descending,
+              KantorBookLevel *levels)
+{
+  gboolean gap = FALSE;
+  guint i;
+
+  for (i = 0; i < KANTOR_BOOK_LEVELS; i++)
+    {
+      double price = v[2 * i], qty = v[2 * i + 1];
+
+      if (!(isfinite (qty) && qty >= 0 && isfinite (price) && price >= 0))
+        return FALSE;
+      if (qty == 0)
+        gap = TRUE;
+      else if (gap || price == 0
+               || (i > 0 && (descending ? price >= v[2 * i - 2] : price <= v[2 * i - 2])))
+        return FALSE;
+      levels[i].price = price;
+      levels[i].qty = qty;
+    }
+  return TRUE;
+}
+
+/* The hot path: the whole line in one pass, no splitting. It accepts only
+ * rows that the field-by-field reading below accepts too, and on anything
+ * else gives up without changing the stream, so that the field-by-field
+ * reading can say precisely what is wrong. */
+static inline gboolean
+stream_scan_line (Stream     *stream,
+                  const char *line,
+                  gsize       length)
+{
+  KantorMarketEvent *ev = &stream->next;
+  const char *p = line;
+  const char *end = line + length;
+  double v[15];
+  gint64 t;
+
+  if (!kantor_csv_scan_seconds_ms (&p, end, &t)
+      || (stream->started && t < stream->last_time_ms))
+    return FALSE;
+
+  if (ev->kind == KANTOR_EVENT_TRADE)
+    {
+      if (!scan_numbers (&p, end, v, 3) || p != end
+          || !(isfinite (v[0]) && v[0] > 0 && isfinite (v[1]) && v[1] > 0
+               && isfinite (v[2]) && v[2] >= 0))
+        return FALSE;
+      ev->price = v[0];
+      ev->volume = v[1];
+    }
+  else
+    {
+      KantorBookLevel bids[KANTOR_BOOK_LEVELS], asks[KANTOR_BOOK_LEVELS];
+
+      if (!scan_numbers (&p, end, v, 15) || p != end
+          || !levels_valid (v, TRUE, bids) || !levels_valid (v + 6, FALSE, asks)
+          || !(isfinite (v[12]) && v[12] >= 0 && isfinite (v[13]) && v[13] >= 0
+               && isfinite (v[14])))
+        return FALSE;
+      memcpy (ev->bids, bids, sizeof bids);
+      memcpy (ev->asks, asks, sizeof asks);
+    }
+
+  stream->started = TRUE;
+  stream->last_time_ms = t;
+  ev->time_ms = t;
   return TRUE;
 }
 
@@ -183,12 +310,22 @@ stream_advance (Stream  *stream,
 {
   KantorCsvReader *reader = stream->reader;
   KantorMarketEvent *ev = &stream->next;
+  const char *line;
+  gsize length;
   guint n_fields;
+  Row row;
 
-  if (!kantor_csv_reader_next_row (reader, error))
+  if (!kantor_csv_reader_next_line (reader, &line, &length, error))
+    return FALSE;
+  if (G_LIKELY (stream_scan_line (stream, line, length)))
+    return TRUE;
+
+  /* Field by field: the same checks, each with its own message. */
+  if (!kantor_csv_reader_split (reader, error))
     return FALSE;
 
   n_fields = kantor_csv_reader_get_n_fields (reader);
+  row_init (&row, reader);
 
   if (ev->kind == KANTOR_EVENT_TRADE)
     {
@@ -200,10 +337,10 @@ stream_advance (Stream  *stream,
                                        "%u fields, expected 4", n_fields);
           return FALSE;
         }
-      return get_timestamp (reader, stream, error)
-             && get_positive (reader, 1, "price", &ev->price, error)
-             && get_positive (reader, 2, "volume", &ev->volume, error)
-             && get_non_negative (reader, 3, "quote_volume", &quote_volume, error);
+      return get_timestamp (&row, stream, error)
+             && get_positive (&row, 1, "price", &ev->price, error)
+             && get_positive (&row, 2, "volume", &ev->volume, error)
+             && get_non_negative (&row, 3, "quote_volume", &quote_volume, error);
     }
   else
     {
@@ -215,20 +352,12 @@ stream_advance (Stream  *stream,
                                        "%u fields, expected 16", n_fields);
           return FALSE;
         }
-      if (!get_timestamp (reader, stream, error)
-          || !parse_levels (reader, 1, "bid", TRUE, ev->bids, error)
-          || !parse_levels (reader, 7, "ask", FALSE, ev->asks, error)
-          || !get_non_negative (reader, 13, "best_bid", &best_bid, error)
-          || !get_non_negative (reader, 14, "best_ask", &best_ask, error)
-          || !kantor_csv_reader_get_double (reader, 15, "spread", &spread, error))
-        return FALSE;
-      if (!isfinite (spread))
-        {
-          kantor_csv_reader_set_error (reader, error, KANTOR_SOURCE_ERROR_ROW,
-                                       "spread is not finite");
-          return FALSE;
-        }
-      return TRUE;
+      return get_timestamp (&row, stream, error)
+             && parse_levels (&row, 1, "bid", TRUE, ev->bids, error)
+             && parse_levels (&row, 7, "ask", FALSE, ev->asks, error)
+             && get_non_negative (&row, 13, "best_bid", &best_bid, error)
+             && get_non_negative (&row, 14, "best_ask", &best_ask, error)
+             && get_finite (&row, 15, "spread", &spread, error);
     }
 }
 
@@ -264,18 +393,11 @@ kantor_collection_source_read (KantorMarketSource *source,
   KantorCollectionSource *self = KANTOR_COLLECTION_SOURCE (source);
   gsize n = 0;
 
-  if (self->deferred != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&self->deferred));
-      return 0;
-    }
+  if (self->failure == NULL && !self->primed)
+    prime (self, &self->failure);
 
-  if (!self->primed && !prime (self, error))
-    return 0;
-
-  while (n < n_events)
+  while (self->failure == NULL && n < n_events)
     {
-      GError *local_error = NULL;
       Stream *stream;
       guint index;
 
@@ -285,22 +407,16 @@ kantor_collection_source_read (KantorMarketSource *source,
       stream = &self->streams[index];
       events[n++] = stream->next;
 
-      if (stream_advance (stream, &local_error))
+      /* A bad row ends the source for good: reading on past it would hand
+       * out the other files' events without this one's. What came before
+       * it in this batch is still handed out; the error comes with the
+       * next call, and with every call after. */
+      if (stream_advance (stream, &self->failure))
         kantor_merge_heap_push (self->heap, index, stream->next.time_ms);
-      else if (local_error != NULL)
-        {
-          /* Hand out what was read before the bad row; the error comes with
-           * the next call and the source stays failed (the heap no longer
-           * holds this stream, and reading on would reorder the data). */
-          g_clear_pointer (&self->heap, kantor_merge_heap_free);
-          self->heap = kantor_merge_heap_new (1);
-          self->deferred = local_error;
-          break;
-        }
     }
 
-  if (n == 0 && self->deferred != NULL)
-    g_propagate_error (error, g_steal_pointer (&self->deferred));
+  if (n == 0 && self->failure != NULL)
+    g_propagate_error (error, g_error_copy (self->failure));
 
   return n;
 }
@@ -331,7 +447,7 @@ kantor_collection_source_finalize (GObject *object)
   g_free (self->streams);
   g_free (self->symbols);
   g_clear_pointer (&self->heap, kantor_merge_heap_free);
-  g_clear_error (&self->deferred);
+  g_clear_error (&self->failure);
 
   G_OBJECT_CLASS (kantor_collection_source_parent_class)->finalize (object);
 }

@@ -47,10 +47,26 @@ guint64          kantor_csv_reader_get_offset          (KantorCsvReader  *self);
  * read failure. */
 gboolean         kantor_csv_reader_next_row            (KantorCsvReader  *self,
                                                         GError          **error);
+/* The first half of kantor_csv_reader_next_row(): the next line, unsplit
+ * (NUL-terminated in place, without its line end), with the same errors
+ * except those about fields. A caller that parses the line in one pass with
+ * the kantor_csv_scan_*() functions splits it only to report an error. */
+gboolean         kantor_csv_reader_next_line           (KantorCsvReader  *self,
+                                                        const char      **line,
+                                                        gsize            *length,
+                                                        GError          **error);
+/* Splits the line last returned by kantor_csv_reader_next_line() into
+ * fields (once; later calls do nothing). */
+gboolean         kantor_csv_reader_split               (KantorCsvReader  *self,
+                                                        GError          **error);
 guint            kantor_csv_reader_get_n_fields        (KantorCsvReader  *self);
 const char      *kantor_csv_reader_get_field           (KantorCsvReader  *self,
                                                         guint             index,
                                                         gsize            *length);
+/* The current row's fields and their lengths at once, for callers that
+ * parse many fields per row (the hot path of a replay). */
+const char * const *kantor_csv_reader_get_fields       (KantorCsvReader  *self,
+                                                        const gsize     **lengths);
 /* TRUE when the current row is exactly @names (a NULL-terminated array). */
 gboolean         kantor_csv_reader_row_equals          (KantorCsvReader  *self,
                                                         const char * const *names);
@@ -90,6 +106,16 @@ gboolean         kantor_csv_parse_int64                (const char       *str,
  * without going through a double. */
 gboolean         kantor_csv_parse_seconds_ms           (const char       *str,
                                                         gsize             length,
+                                                        gint64           *time_ms);
+
+/* One-pass variants: parse the field that starts at *@cursor and ends at
+ * the next ',' or at @end, and leave *@cursor on that ',' (or @end). The
+ * grammar and the results are those of the functions above. */
+gboolean         kantor_csv_scan_double                (const char      **cursor,
+                                                        const char       *end,
+                                                        double           *value);
+gboolean         kantor_csv_scan_seconds_ms            (const char      **cursor,
+                                                        const char       *end,
                                                         gint64           *time_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorCsvReader, kantor_csv_reader_free)

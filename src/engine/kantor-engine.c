@@ -10,17 +10,12 @@
 #include "kantor-engine.h"
 #include "kantor-pacer.h"
 
-/* kantor-activation.h and kantor-ledger.h both name a struct
- * KantorPosition; the engine uses the ledger's, so the activation's is
- * renamed for this file. */
-#define KantorPosition KantorActivationPosition
 #include "kantor-activation.h"
-#undef KantorPosition
 
 G_DEFINE_QUARK (kantor-engine-error-quark, kantor_engine_error)
 
 /* Events pulled from a source per call. */
-#define READ_BATCH 512
+#define READ_BATCH 64
 
 typedef struct _EngineSymbol EngineSymbol;
 
@@ -39,6 +34,7 @@ struct _KantorEngine
   KantorLedger          *ledger;
   GPtrArray             *symbols;       /* EngineSymbol, in order of addition */
   GHashTable            *by_name;       /* interned name -> EngineSymbol */
+  GPtrArray             *activations;   /* KantorActivation (owned by their symbols) */
   const char           **symbol_names;  /* NULL-terminated, rebuilt on addition */
   const char            *cached_name;
   EngineSymbol          *cached_symbol;
@@ -72,6 +68,7 @@ kantor_engine_new (const KantorLedgerConfig *config)
   self->ledger = kantor_ledger_new (config);
   self->symbols = g_ptr_array_new_with_free_func (engine_symbol_free);
   self->by_name = g_hash_table_new (NULL, NULL);
+  self->activations = g_ptr_array_new ();
   self->symbol_names = g_new0 (const char *, 1);
 
   return self;
@@ -84,6 +81,7 @@ kantor_engine_free (KantorEngine *self)
     return;
 
   g_clear_pointer (&self->by_name, g_hash_table_unref);
+  g_clear_pointer (&self->activations, g_ptr_array_unref);
   g_clear_pointer (&self->symbols, g_ptr_array_unref);
   g_clear_pointer (&self->ledger, kantor_ledger_free);
   g_free (self->symbol_names);
@@ -183,7 +181,7 @@ kantor_engine_add_activation (KantorEngine    *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (strategy != NULL, FALSE);
   g_return_val_if_fail (symbol_name != NULL, FALSE);
-  g_return_val_if_fail (!self->started, FALSE);
+  g_return_val_if_fail (!self->finished, FALSE);
 
   if (!kantor_symbol_is_valid (symbol_name))
     {
@@ -209,6 +207,10 @@ kantor_engine_add_activation (KantorEngine    *self,
 
   activation = kantor_activation_new (strategy, name, symbol->set, &hooks, symbol);
   g_ptr_array_add (symbol->activations, activation);
+  g_ptr_array_add (self->activations, activation);
+  /* The cache may remember this symbol as untraded. */
+  self->cached_name = NULL;
+  self->cached_symbol = NULL;
   kantor_ledger_add_activation (self->ledger, kantor_strategy_get_name (strategy), name);
 
   return TRUE;
@@ -343,7 +345,11 @@ kantor_engine_run (KantorEngine        *self,
                                                      g_get_monotonic_time ())) > 0)
                 {
                   if (g_cancellable_is_cancelled (cancellable))
-                    break;
+                    {
+                      g_set_error (error, KANTOR_ENGINE_ERROR, KANTOR_ENGINE_ERROR_CANCELLED,
+                                   "the run was cancelled");
+                      return FALSE;
+                    }
                   /* Short naps so that cancellation is seen soon. */
                   g_usleep (MIN (delay, 50000));
                 }
@@ -431,6 +437,51 @@ kantor_engine_get_quote (KantorEngine *self,
 
   symbol = g_hash_table_lookup (self->by_name, g_intern_string (name));
   return symbol != NULL ? &symbol->quote : NULL;
+}
+
+guint
+kantor_engine_get_n_activations (KantorEngine *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->activations->len;
+}
+
+KantorActivation *
+kantor_engine_get_activation (KantorEngine *self,
+                              guint         index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->activations->len, NULL);
+
+  return self->activations->pdata[index];
+}
+
+KantorActivation *
+kantor_engine_lookup_activation (KantorEngine *self,
+                                 const char   *strategy_name,
+                                 const char   *symbol_name)
+{
+  EngineSymbol *symbol;
+  const char *name;
+  guint i;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (strategy_name != NULL && symbol_name != NULL, NULL);
+
+  symbol = g_hash_table_lookup (self->by_name, g_intern_string (symbol_name));
+  if (symbol == NULL)
+    return NULL;
+
+  name = g_intern_string (strategy_name);
+  for (i = 0; i < symbol->activations->len; i++)
+    {
+      KantorActivation *activation = symbol->activations->pdata[i];
+
+      if (kantor_strategy_get_name (kantor_activation_get_strategy (activation)) == name)
+        return activation;
+    }
+  return NULL;
 }
 
 const char * const *

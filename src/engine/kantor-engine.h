@@ -42,6 +42,10 @@ typedef struct
                   gpointer                 user_data);
 } KantorEngineCallbacks;
 
+/* kantor-activation.h has the accessors; declared here so that this header
+ * does not pull it in. */
+typedef struct _KantorActivation KantorActivation;
+
 /* One session's engine: per symbol an indicator set and a quote, the
  * activations of every strategy on every symbol, and one ledger. A plain
  * struct driven from one thread: it sits on the hot path. */
@@ -53,8 +57,9 @@ void                kantor_engine_free               (KantorEngine              
 void                kantor_engine_set_callbacks      (KantorEngine                *self,
                                                       const KantorEngineCallbacks *callbacks,
                                                       gpointer                     user_data);
-/* Activates @strategy on @symbol (upper case, ^[A-Z0-9_]{1,32}$). Before
- * the first event; each (strategy name, symbol) pair once. */
+/* Activates @strategy on @symbol (upper case, ^[A-Z0-9_]{1,32}$); each
+ * (strategy name, symbol) pair once, until the engine is finished. Added
+ * while events flow, its indicators start from that point. */
 gboolean            kantor_engine_add_activation     (KantorEngine                *self,
                                                       KantorStrategy              *strategy,
                                                       const char                  *symbol,
@@ -92,6 +97,15 @@ KantorLedger       *kantor_engine_get_ledger         (KantorEngine              
 KantorIndicatorSet *kantor_engine_get_indicator_set  (KantorEngine                *self,
                                                       const char                  *symbol);
 const KantorQuote  *kantor_engine_get_quote          (KantorEngine                *self,
+                                                      const char                  *symbol);
+/* The activations in the order they were added (owned by the engine), for
+ * status reports: state, since when, open position. */
+guint               kantor_engine_get_n_activations  (KantorEngine                *self);
+KantorActivation   *kantor_engine_get_activation     (KantorEngine                *self,
+                                                      guint                        index);
+/* NULL when @strategy_name is not active on @symbol. */
+KantorActivation   *kantor_engine_lookup_activation  (KantorEngine                *self,
+                                                      const char                  *strategy_name,
                                                       const char                  *symbol);
 /* The traded symbols in the order they were added (interned). */
 const char * const *kantor_engine_get_symbols        (KantorEngine                *self);

@@ -951,6 +951,27 @@ kantor_indicator_set_get_spec (KantorIndicatorSet *self,
   return g_ptr_array_index (self->specs, slot);
 }
 
+gsize
+kantor_indicator_set_get_memory_size (KantorIndicatorSet *self)
+{
+  gsize size;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  size = sizeof (*self)
+         + kantor_trade_history_get_memory_size (&self->hist)
+         + self->slots->len * (sizeof (Slot) + sizeof (gpointer))
+         + self->windows->len * sizeof (KantorWindow)
+         + self->tas->len * sizeof (CandleIndicator);
+  for (guint i = 0; i < self->windows->len; i++)
+    size += kantor_window_get_memory_size (&g_array_index (self->windows, KantorWindow, i));
+  for (guint i = 0; i < self->tas->len; i++)
+    if (g_array_index (self->tas, CandleIndicator, i).ta.ring != NULL)
+      size += g_array_index (self->tas, CandleIndicator, i).ta.period * sizeof (double);
+
+  return size;
+}
+
 static void
 candle_closed (KantorIndicatorSet *self,
                KantorTimeframe     timeframe,
@@ -1012,8 +1033,20 @@ kantor_indicator_set_update (KantorIndicatorSet      *self,
       self->ask_qty = event->asks[0].qty;
     }
 
-  for (guint i = 0; i < n_windows; i++)
-    kantor_window_advance (&windows[i], &self->hist, t);
+  /* Windows are not moved here: each catches up when it is read (or when
+   * the ring needs room), so a window nobody reads in the current state of
+   * a strategy costs nothing per event. */
+}
+
+/* The window at @index, moved to now. */
+static inline const KantorWindow *
+window_now (KantorIndicatorSet *self,
+            guint               index)
+{
+  KantorWindow *w = &g_array_index (self->windows, KantorWindow, index);
+
+  kantor_window_catch_up (w, &self->hist, self->now);
+  return w;
 }
 
 /* TWPA(current) / TWPA(baseline) - 1, with a single division. */
@@ -1022,12 +1055,14 @@ pair_change (KantorIndicatorSet *self,
              const Slot         *slot,
              double             *change)
 {
-  const KantorWindow *c = &g_array_index (self->windows, KantorWindow, slot->win[0]);
-  const KantorWindow *b = &g_array_index (self->windows, KantorWindow, slot->win[1]);
+  const KantorWindow *c, *b;
   double ci, cd, bi, bd;
 
-  if (!self->have_now
-      || !kantor_window_get_twpa_parts (c, &self->hist, self->now, &ci, &cd)
+  if (!self->have_now)
+    return FALSE;
+  c = window_now (self, slot->win[0]);
+  b = window_now (self, slot->win[1]);
+  if (!kantor_window_get_twpa_parts (c, &self->hist, self->now, &ci, &cd)
       || !kantor_window_get_twpa_parts (b, &self->hist, self->now, &bi, &bd)
       || !(bi > 0))
     return FALSE;
@@ -1056,7 +1091,7 @@ kantor_indicator_set_get_value (KantorIndicatorSet *self,
       /* Before any event there is no "now", so no window at all. */
       if (!self->have_now)
         return FALSE;
-      w = &g_array_index (self->windows, KantorWindow, slot->win[0]);
+      w = window_now (self, slot->win[0]);
     }
 
   switch (slot->type)
@@ -1153,14 +1188,16 @@ kantor_indicator_set_get_value (KantorIndicatorSet *self,
 
     case TYPE_VOLUME_SURGE:
       {
-        const KantorWindow *cw = &g_array_index (self->windows, KantorWindow, slot->win[0]);
-        const KantorWindow *bw = &g_array_index (self->windows, KantorWindow, slot->win[1]);
+        const KantorWindow *cw, *bw;
         double bv;
 
+        if (!self->have_now)
+          return FALSE;
+        cw = window_now (self, slot->win[0]);
+        bw = window_now (self, slot->win[1]);
         /* Rates need the whole windows observed: a baseline only partly
          * covered by data would read as a quiet market and fake a surge. */
-        if (!self->have_now
-            || self->now - MAX (cw->t1_ms, bw->t1_ms) < self->first_time)
+        if (self->now - MAX (cw->t1_ms, bw->t1_ms) < self->first_time)
           return FALSE;
         bv = kantor_window_get_volume (bw, hist);
         if (!(bv > 0))

@@ -63,6 +63,10 @@ void                 kantor_indicator_set_update      (KantorIndicatorSet  *self
 gboolean             kantor_indicator_set_get_value   (KantorIndicatorSet  *self,
                                                        guint                slot,
                                                        double              *value);
+/* Bytes the set holds (trade history, deques, candle rings), for memory
+ * accounting: it grows with what the longest window holds, never with the
+ * length of the session. */
+gsize                kantor_indicator_set_get_memory_size (KantorIndicatorSet *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorIndicatorSpec, kantor_indicator_spec_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorIndicatorSet, kantor_indicator_set_free)

@@ -860,6 +860,55 @@ parse_document (Parser   *p,
       }
 }
 
+/* json_node_copy() shares objects, arrays and values with the original, and
+ * sealing the copy would seal the caller's document; the strategy keeps a
+ * tree of its own. */
+static JsonNode *
+deep_copy (JsonNode *node)
+{
+  JsonNode *copy = json_node_alloc ();
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        g_autoptr(JsonObject) out = json_object_new ();
+        g_autoptr(GList) members = json_object_get_members (object);
+
+        for (GList *l = members; l != NULL; l = l->next)
+          json_object_set_member (out, l->data, deep_copy (json_object_get_member (object,
+                                                                                   l->data)));
+        return json_node_init_object (copy, out);
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+        g_autoptr(JsonArray) out = json_array_sized_new (n);
+
+        for (guint i = 0; i < n; i++)
+          json_array_add_element (out, deep_copy (json_array_get_element (array, i)));
+        return json_node_init_array (copy, out);
+      }
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:   return json_node_init_int (copy, json_node_get_int (node));
+        case G_TYPE_DOUBLE:  return json_node_init_double (copy, json_node_get_double (node));
+        case G_TYPE_BOOLEAN: return json_node_init_boolean (copy, json_node_get_boolean (node));
+        case G_TYPE_STRING:  return json_node_init_string (copy, json_node_get_string (node));
+        default:             return json_node_init_null (copy);
+        }
+
+    case JSON_NODE_NULL:
+    default:
+      return json_node_init_null (copy);
+    }
+}
+
 static KantorStrategy *
 strategy_parse (JsonNode          *doc,
                 KantorDiagnostics *diag)
@@ -891,7 +940,7 @@ strategy_parse (JsonNode          *doc,
   if (kantor_diagnostics_get_n_errors (diag) != n_errors)
     return NULL;
 
-  s->doc = json_node_copy (doc);
+  s->doc = deep_copy (doc);
   json_node_seal (s->doc);
   s->hash = kantor_canonical_json_sha256 (s->doc);
 

@@ -57,6 +57,8 @@ typedef struct
   double             phase_factor;   /* per-event drift factor of the phase */
   guint              dump_events;
   double             dump_factor;
+  const char        *symbol;         /* interned */
+  gboolean           pending;        /* next holds an event not yet handed out */
   KantorMarketEvent  next;
 } Generator;
 
@@ -262,7 +264,7 @@ generator_init (Generator  *gen,
   gen->t_ms = (double) start_ms;
   gen->vol_countdown = VOL_UPDATE_EVERY;
   gen->phase = PHASE_CALM;
-  gen->next.symbol = g_intern_string (symbol);
+  gen->symbol = g_intern_string (symbol);
 }
 
 static inline double
@@ -280,9 +282,9 @@ draw_qty (Generator *gen,
  * three or four times per trade (six per book update) and calls no libm
  * function; the rare regime changes may be slow. */
 static void
-generator_step (Generator *gen)
+generator_step (Generator         *gen,
+                KantorMarketEvent *ev)
 {
-  KantorMarketEvent *ev = &gen->next;
   guint64 *rng = gen->rng;
   double rate = 1, size = 1, sigma, drift = 1;
   double spread, step, bid;
@@ -356,6 +358,7 @@ generator_step (Generator *gen)
   r = rng_next (rng);
   gen->t_ms += MEAN_GAP_MS / rate * table_draw32 (exponential_table, (guint32) (r >> 32));
   ev->time_ms = (gint64) gen->t_ms;
+  ev->symbol = gen->symbol;
 
   sigma = SIGMA_PER_EVENT * gen->vol_mult * (gen->phase == PHASE_CALM ? 1 : 2);
   gen->mid *= (1 + sigma * table_draw32 (normal_table, (guint32) r)) * drift;
@@ -388,6 +391,10 @@ generator_step (Generator *gen)
       gboolean buy = (guint32) r < buy_chance;
 
       ev->kind = KANTOR_EVENT_TRADE;
+      /* Book levels are not part of a trade; zeroed so that an event's
+       * bytes depend on the model alone, not on what the buffer held. */
+      memset (ev->bids, 0, sizeof ev->bids);
+      memset (ev->asks, 0, sizeof ev->asks);
       ev->price = (buy ? bid + spread : bid) / gen->scale;
       ev->volume = draw_qty (gen, size, (guint32) (rng_next (rng) >> 32));
     }
@@ -409,11 +416,16 @@ kantor_synthetic_source_read (KantorMarketSource *source,
     {
       Generator *gen = &self->gens[0];
 
-      for (n = 0; n < n_events; n++)
+      /* One symbol needs no look-ahead: after the first event, generate
+       * straight into the caller's buffer. */
+      n = 0;
+      if (gen->pending && n_events > 0)
         {
-          events[n] = gen->next;
-          generator_step (gen);
+          events[n++] = gen->next;
+          gen->pending = FALSE;
         }
+      for (; n < n_events; n++)
+        generator_step (gen, &events[n]);
     }
   else
     {
@@ -425,7 +437,7 @@ kantor_synthetic_source_read (KantorMarketSource *source,
           kantor_merge_heap_pop (self->heap, &index);
           gen = &self->gens[index];
           events[n] = gen->next;
-          generator_step (gen);
+          generator_step (gen, &gen->next);
           kantor_merge_heap_push (self->heap, index, gen->next.time_ms);
         }
     }
@@ -530,8 +542,9 @@ kantor_synthetic_source_new (const char * const  *symbols,
       self->symbols[i] = g_ptr_array_index (sorted, i);
       generator_init (gen, self->symbols[i], seed, start_ms);
       /* Every symbol's first event is at start_ms exactly. */
-      generator_step (gen);
+      generator_step (gen, &gen->next);
       gen->next.time_ms = start_ms;
+      gen->pending = TRUE;
       kantor_merge_heap_push (self->heap, i, gen->next.time_ms);
     }
 

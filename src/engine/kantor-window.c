@@ -5,8 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "kantor-window.h"
 
 #define INITIAL_CAPACITY 1024
@@ -19,7 +17,8 @@ kantor_trade_history_init (KantorTradeHistory *self)
 {
   *self = (KantorTradeHistory) { 0, };
   self->mask = INITIAL_CAPACITY - 1;
-  /* Zeroed: the index loops may look one slot past the newest trade. */
+  /* Initialised: the index loops may read a slot past the newest trade
+   * (and then ignore what they read). */
   self->time = g_new0 (gint64, INITIAL_CAPACITY);
   self->price = g_new0 (double, INITIAL_CAPACITY);
   self->volume = g_new0 (double, INITIAL_CAPACITY);
@@ -150,18 +149,22 @@ kantor_trade_history_enable (KantorTradeHistory *self,
 
 static void
 history_make_room (KantorTradeHistory *self,
-                   const KantorWindow *windows,
+                   gint64              now_ms,
+                   KantorWindow       *windows,
                    guint               n_windows)
 {
   guint64 keep = self->head;
 
   /* First forget what no window needs any more (each window keeps the
    * trade just before it, for TWPA and returns), and grow only if that was
-   * not enough. */
+   * not enough. Lagging windows catch up first, so the ring never holds
+   * more than the longest window needs now. */
   for (guint w = 0; w < n_windows; w++)
     {
-      guint64 lo = windows[w].lo;
+      guint64 lo;
 
+      kantor_window_advance (&windows[w], self, now_ms);
+      lo = windows[w].lo;
       keep = MIN (keep, lo > 0 ? lo - 1 : 0);
     }
   self->tail = MAX (self->tail, keep);
@@ -187,7 +190,7 @@ kantor_trade_history_append (KantorTradeHistory *self,
                              gint64              time_ms,
                              double              price,
                              double              volume,
-                             const KantorWindow *windows,
+                             KantorWindow       *windows,
                              guint               n_windows)
 {
   guint64 j = self->head;
@@ -195,7 +198,7 @@ kantor_trade_history_append (KantorTradeHistory *self,
   guint f = self->features;
 
   if (G_UNLIKELY (j - self->tail > self->mask))
-    history_make_room (self, windows, n_windows);
+    history_make_room (self, time_ms, windows, n_windows);
 
   k = j & self->mask;
   if (f & KANTOR_WINDOW_VOLUME)
@@ -234,6 +237,23 @@ kantor_trade_history_append (KantorTradeHistory *self,
   self->price[k] = price;
   self->volume[k] = volume;
   self->head = j + 1;
+}
+
+gsize
+kantor_trade_history_get_memory_size (const KantorTradeHistory *self)
+{
+  gsize per_trade = sizeof (gint64) + 2 * sizeof (double);
+
+  if (self->cum_volume != NULL)
+    per_trade += sizeof (KantorSum);
+  if (self->cum_pv != NULL)
+    per_trade += sizeof (KantorSum);
+  if (self->cum_twpa != NULL)
+    per_trade += sizeof (KantorSum);
+  if (self->cum_ret != NULL)
+    per_trade += 2 * sizeof (KantorSum);
+
+  return (gsize) (self->mask + 1) * per_trade;
 }
 
 static void
@@ -282,6 +302,7 @@ kantor_window_init (KantorWindow *self,
                     guint         features)
 {
   *self = (KantorWindow) { 0, };
+  self->at_ms = G_MININT64;
   self->t1_ms = t1_ms;
   self->t2_ms = t2_ms;
   self->features = features;
@@ -296,6 +317,18 @@ kantor_window_clear (KantorWindow *self)
 {
   g_clear_pointer (&self->maxq.items, g_free);
   g_clear_pointer (&self->minq.items, g_free);
+}
+
+gsize
+kantor_window_get_memory_size (const KantorWindow *self)
+{
+  gsize size = 0;
+
+  if (self->maxq.items != NULL)
+    size += (gsize) (self->maxq.mask + 1) * sizeof (guint64);
+  if (self->minq.items != NULL)
+    size += (gsize) (self->minq.mask + 1) * sizeof (guint64);
+  return size;
 }
 
 void
@@ -346,6 +379,8 @@ kantor_window_advance_deques (KantorWindow             *self,
         self->minq.front++;
       self->lo++;
     }
+  self->at_ms = now_ms;
+  self->at_head = hist->head;
 }
 
 static inline const KantorSum *

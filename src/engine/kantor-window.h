@@ -110,11 +110,16 @@ typedef struct
 } KantorIndexDeque;
 
 /* The trades with time in [now - t1, now - t2] are the global indices
- * [lo, hi). */
+ * [lo, hi), as of time @at_ms with the trades before @at_head stored. Where
+ * the indices stand depends only on the time and the stored trades, not on
+ * the path taken to get there, so a window may lag and catch up in one go
+ * when it is read. */
 typedef struct
 {
   gint64           t1_ms;
   gint64           t2_ms;
+  gint64           at_ms;
+  guint64          at_head;
   guint            features;
   guint64          lo;
   guint64          hi;
@@ -128,20 +133,26 @@ void     kantor_trade_history_clear     (KantorTradeHistory *self);
  * trades already stored. */
 void     kantor_trade_history_enable    (KantorTradeHistory *self,
                                          guint               features);
-/* Stores one trade. @windows are consulted to drop what no window needs
- * before the buffer grows. */
+/* Stores one trade, at @time_ms (the latest time seen). When the ring is
+ * full, @windows are first moved to @time_ms so that what none of them
+ * needs any more can be dropped before the ring grows. */
 void     kantor_trade_history_append    (KantorTradeHistory *self,
                                          gint64              time_ms,
                                          double              price,
                                          double              volume,
-                                         const KantorWindow *windows,
+                                         KantorWindow       *windows,
                                          guint               n_windows);
+
+/* Bytes held by the ring. */
+gsize    kantor_trade_history_get_memory_size (const KantorTradeHistory *self);
 
 void     kantor_window_init             (KantorWindow       *self,
                                          gint64              t1_ms,
                                          gint64              t2_ms,
                                          guint               features);
 void     kantor_window_clear            (KantorWindow       *self);
+/* Bytes held by the window's deques. */
+gsize    kantor_window_get_memory_size  (const KantorWindow *self);
 /* Adds features (deques are rebuilt from the window's contents). */
 void     kantor_window_add_features     (KantorWindow             *self,
                                          const KantorTradeHistory *hist,
@@ -172,7 +183,7 @@ kantor_window_advance (KantorWindow             *self,
    * so the number of the next three trades that have to move is a sum of
    * independent comparisons: branch-free, the three loads in parallel, and
    * the loop after them is rarely entered. Slots past the newest trade are
-   * allocated and zeroed; their comparisons are masked. */
+   * allocated and initialised; their comparisons are masked. */
 
   /* Trades are stored at the latest time seen, so a window ending now
    * holds every stored trade. */
@@ -210,6 +221,18 @@ kantor_window_advance (KantorWindow             *self,
 
   self->lo = lo;
   self->hi = hi;
+  self->at_ms = now_ms;
+  self->at_head = hist->head;
+}
+
+/* Moves the window to @now_ms unless it is there already. */
+static inline void
+kantor_window_catch_up (KantorWindow             *self,
+                        const KantorTradeHistory *hist,
+                        gint64                    now_ms)
+{
+  if (self->at_ms != now_ms || self->at_head != hist->head)
+    kantor_window_advance (self, hist, now_ms);
 }
 
 static inline guint64

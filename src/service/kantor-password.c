@@ -5,12 +5,17 @@
 
 #include "config.h"
 
+/* SHA256_Init/Update/Final are deprecated in OpenSSL 3.0 in favour of EVP,
+ * but they are the only OpenSSL interface that lets a precomputed digest
+ * state be copied without a heap allocation; see derive(). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "kantor-password.h"
 
@@ -117,6 +122,12 @@ kantor_random_hex (gsize    n_bytes,
   return out;
 }
 
+/* PBKDF2-HMAC-SHA256 (RFC 8018 §5.2, RFC 2104) for one 32-byte block, on
+ * OpenSSL's SHA-256. OpenSSL 3.0's PKCS5_PBKDF2_HMAC() duplicates three
+ * digest contexts, with a heap allocation each, on every one of the 600 000
+ * iterations: it takes twice as long as this loop, which copies the keyed
+ * inner and outer states as plain structures. The tests check the two
+ * against each other. */
 static gboolean
 derive (const char   *password,
         const guint8 *salt,
@@ -126,15 +137,65 @@ derive (const char   *password,
         gsize         out_length,
         GError      **error)
 {
-  if (PKCS5_PBKDF2_HMAC (password, (int) strlen (password),
-                         salt, (int) salt_length, (int) iterations,
-                         EVP_sha256 (), (int) out_length, out) != 1)
+  static const guint8 block_index[4] = { 0, 0, 0, 1 };
+  gsize password_length = strlen (password);
+  guint8 key[SHA256_CBLOCK] = { 0 };
+  guint8 pad[SHA256_CBLOCK];
+  guint8 u[SHA256_DIGEST_LENGTH];
+  guint8 t[SHA256_DIGEST_LENGTH];
+  SHA256_CTX inner, outer, ctx;
+  gboolean ok = TRUE;
+
+  g_assert (out_length == SHA256_DIGEST_LENGTH);
+
+  if (password_length > sizeof key)
+    ok &= SHA256 ((const guchar *) password, password_length, key) != NULL;
+  else
+    memcpy (key, password, password_length);
+
+  for (gsize i = 0; i < sizeof pad; i++)
+    pad[i] = key[i] ^ 0x36;
+  ok &= SHA256_Init (&inner) && SHA256_Update (&inner, pad, sizeof pad);
+  for (gsize i = 0; i < sizeof pad; i++)
+    pad[i] = key[i] ^ 0x5c;
+  ok &= SHA256_Init (&outer) && SHA256_Update (&outer, pad, sizeof pad);
+
+  /* U1 = HMAC (P, S || INT (1)) */
+  ctx = inner;
+  ok &= SHA256_Update (&ctx, salt, salt_length) &&
+        SHA256_Update (&ctx, block_index, sizeof block_index) &&
+        SHA256_Final (u, &ctx);
+  ctx = outer;
+  ok &= SHA256_Update (&ctx, u, sizeof u) && SHA256_Final (u, &ctx);
+  memcpy (t, u, sizeof t);
+
+  /* Uj = HMAC (P, Uj-1); T = U1 ^ U2 ^ ... */
+  for (guint j = 1; j < iterations; j++)
     {
-      set_crypto_error (error, "PBKDF2");
-      return FALSE;
+      ctx = inner;
+      SHA256_Update (&ctx, u, sizeof u);
+      SHA256_Final (u, &ctx);
+      ctx = outer;
+      SHA256_Update (&ctx, u, sizeof u);
+      SHA256_Final (u, &ctx);
+      for (gsize k = 0; k < sizeof t; k++)
+        t[k] ^= u[k];
     }
 
-  return TRUE;
+  if (ok)
+    memcpy (out, t, sizeof t);
+  else
+    set_crypto_error (error, "SHA-256");
+
+  OPENSSL_cleanse (key, sizeof key);
+  OPENSSL_cleanse (pad, sizeof pad);
+  OPENSSL_cleanse (u, sizeof u);
+  OPENSSL_cleanse (t, sizeof t);
+  OPENSSL_cleanse (&inner, sizeof inner);
+  OPENSSL_cleanse (&outer, sizeof outer);
+  OPENSSL_cleanse (&ctx, sizeof ctx);
+
+  return ok;
 }
 
 static char *

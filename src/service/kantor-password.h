@@ -24,7 +24,8 @@ typedef enum
 GQuark    kantor_password_error_quark         (void);
 
 /* "pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>", 16 bytes of
- * salt, 32 of hash. Blocking: about 0.3 s at KANTOR_PASSWORD_ITERATIONS. */
+ * salt, 32 of hash. Blocking: some 60-150 ms at KANTOR_PASSWORD_ITERATIONS,
+ * so never on the main loop. */
 char     *kantor_password_hash                (const char   *password,
                                                GError      **error);
 char     *kantor_password_hash_with_iterations (const char  *password,

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -361,14 +362,23 @@ open_func (KantorStore  *self,
            gpointer      data,
            GError      **error)
 {
-  gboolean in_memory = g_str_equal (self->path, ":memory:");
+  gboolean in_memory;
   sqlite3_stmt *stmt;
   const char *mode;
   int rc;
 
+  if (self->path == NULL || *self->path == '\0')
+    {
+      g_set_error_literal (error, KANTOR_STORE_ERROR, KANTOR_STORE_ERROR_OPEN,
+                           "No database path was given");
+      return NULL;
+    }
+  in_memory = g_str_equal (self->path, ":memory:");
+
   if (!in_memory)
     {
       g_autofree char *dir = g_path_get_dirname (self->path);
+      struct stat st;
       int fd;
 
       if (!kantor_fileutil_ensure_private_dir (dir, error))
@@ -385,6 +395,11 @@ open_func (KantorStore  *self,
                        "Cannot open %s: %s", self->path, g_strerror (saved_errno));
           return NULL;
         }
+      /* A database from elsewhere (a copy, an older layout) is closed to
+       * others too; unlike a signing secret, nothing in it becomes useless
+       * for having been readable. */
+      if (fstat (fd, &st) == 0 && (st.st_mode & 077) != 0 && fchmod (fd, 0600) != 0)
+        g_debug ("Cannot restrict the mode of %s: %s", self->path, g_strerror (errno));
       g_close (fd, NULL);
     }
 

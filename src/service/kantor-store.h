@@ -86,7 +86,9 @@ gboolean       kantor_store_is_closed        (KantorStore         *self);
 /* --- Only inside a KantorStoreFunc --- */
 
 /* A statement prepared once and cached by its SQL text, returned reset and
- * with its bindings cleared. Owned by the store: never finalize it. */
+ * with its bindings cleared. Owned by the store: never finalize it. Values
+ * go in through bindings, never into @sql: each distinct text stays cached
+ * for the life of the connection. */
 sqlite3_stmt  *kantor_store_prepare          (KantorStore         *self,
                                               const char          *sql,
                                               GError             **error);

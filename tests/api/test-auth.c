@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <openssl/evp.h>
 
 #include "kantor-auth.h"
 #include "kantor-jwt.h"
@@ -571,6 +572,40 @@ test_rate_limit_user (Fixture       *f,
 }
 
 static void
+test_rate_limit_burst (Fixture       *f,
+                       gconstpointer  data)
+{
+  GAsyncResult *results[KANTOR_AUTH_MAX_FAILURES + 3] = { NULL, };
+  guint n_bad = 0, n_limited = 0;
+
+  /* All queued before any finishes: the attempts in flight count, so the
+   * burst cannot get more than the allowed number of guesses. */
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    kantor_auth_login_async (f->auth, TRADER, "a wrong guess", "192.0.2.9", NULL,
+                             result_cb, &results[i]);
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KantorAuthGrant) grant = NULL;
+
+      WAIT_UNTIL (results[i] != NULL);
+      grant = kantor_auth_login_finish (f->auth, results[i], &error);
+      g_assert_null (grant);
+      if (g_error_matches (error, KANTOR_AUTH_ERROR, KANTOR_AUTH_ERROR_INVALID_CREDENTIALS))
+        n_bad++;
+      else if (g_error_matches (error, KANTOR_AUTH_ERROR, KANTOR_AUTH_ERROR_RATE_LIMITED))
+        n_limited++;
+      else
+        g_assert_no_error (error);
+      g_clear_object (&results[i]);
+    }
+
+  g_assert_cmpuint (n_bad, ==, KANTOR_AUTH_MAX_FAILURES);
+  g_assert_cmpuint (n_limited, ==, 3);
+}
+
+static void
 test_rate_limit_address (Fixture       *f,
                          gconstpointer  data)
 {
@@ -814,6 +849,15 @@ test_dev_tokens (Fixture       *f,
   g_assert_error (error, KANTOR_AUTH_ERROR, KANTOR_AUTH_ERROR_INVALID_TOKEN);
 }
 
+static gboolean
+count_spins (gpointer data)
+{
+  guint *spins = data;
+
+  (*spins)++;
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 test_add_user (Fixture       *f,
                gconstpointer  data)
@@ -864,7 +908,22 @@ test_add_user (Fixture       *f,
   g_assert_error (error, KANTOR_AUTH_ERROR, KANTOR_AUTH_ERROR_USER_EXISTS);
   g_clear_error (&error);
 
-  grant = login_ok (f, "carol", "carol's password");
+  /* 600 000 rounds take a good fraction of a second: the main loop must
+   * keep turning meanwhile (the hash runs in a worker thread). */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    guint spins = 0;
+    guint idle = g_idle_add (count_spins, &spins);
+
+    kantor_auth_login_async (f->auth, "carol", "carol's password", "127.0.0.1", NULL,
+                             result_cb, &result);
+    g_assert_cmpuint (spins, ==, 0);
+    WAIT_UNTIL (result != NULL);
+    g_source_remove (idle);
+    g_assert_cmpuint (spins, >, 50);
+    grant = kantor_auth_login_finish (f->auth, result, &error);
+    g_assert_no_error (error);
+  }
   g_assert_cmpstr (grant->username, ==, "carol");
   g_assert_false (kantor_auth_grant_has_permission (grant, "admin"));
 }
@@ -909,6 +968,44 @@ test_password_hash (void)
   g_assert_error (error, KANTOR_PASSWORD_ERROR, KANTOR_PASSWORD_ERROR_MALFORMED_HASH);
   g_clear_error (&error);
 
+  /* Against OpenSSL's own PKCS5_PBKDF2_HMAC(): passwords around the HMAC
+   * block size (64 bytes: longer keys are hashed first), random salts and
+   * iteration counts. */
+  for (guint round = 0; round < 200; round++)
+    {
+      gsize password_length = round < 130 ? round : (gsize) g_test_rand_int_range (0, 300);
+      g_autofree char *password = g_malloc (password_length + 1);
+      guint iterations = (guint) g_test_rand_int_range (1, 40);
+      guint8 salt[16];
+      guint8 expected[32];
+      g_autofree char *salt64 = NULL;
+      g_autofree char *hash64 = NULL;
+      g_autofree char *encoded = NULL;
+
+      for (gsize i = 0; i < password_length; i++)
+        password[i] = (char) g_test_rand_int_range (1, 256);
+      password[password_length] = '\0';
+      for (gsize i = 0; i < sizeof salt; i++)
+        salt[i] = (guint8) g_test_rand_int_range (0, 256);
+
+      g_assert_cmpint (PKCS5_PBKDF2_HMAC (password, (int) password_length, salt, sizeof salt,
+                                          (int) iterations, EVP_sha256 (), sizeof expected,
+                                          expected), ==, 1);
+      salt64 = g_base64_encode (salt, sizeof salt);
+      hash64 = g_base64_encode (expected, sizeof expected);
+      encoded = g_strdup_printf ("pbkdf2-sha256$%u$%s$%s", iterations, salt64, hash64);
+      g_assert_true (kantor_password_verify (password, encoded, &error));
+      g_assert_no_error (error);
+
+      g_free (hash64);
+      g_free (encoded);
+      expected[round % sizeof expected] ^= 0x01;
+      hash64 = g_base64_encode (expected, sizeof expected);
+      encoded = g_strdup_printf ("pbkdf2-sha256$%u$%s$%s", iterations, salt64, hash64);
+      g_assert_false (kantor_password_verify (password, encoded, &error));
+      g_assert_no_error (error);
+    }
+
   /* A vector computed by an independent PBKDF2-HMAC-SHA256: password
    * "password", salt "kantor-salt-0001", 2 iterations. */
   g_assert_true (kantor_password_verify (
@@ -937,6 +1034,7 @@ main (int   argc,
   ADD ("secret-file-checks", fixture_setup, FALSE, test_secret_file_checks);
   ADD ("login", fixture_setup_with_trader, FALSE, test_login);
   ADD ("rate-limit-user", fixture_setup_with_trader, FALSE, test_rate_limit_user);
+  ADD ("rate-limit-burst", fixture_setup_with_trader, FALSE, test_rate_limit_burst);
   ADD ("rate-limit-address", fixture_setup_with_trader, FALSE, test_rate_limit_address);
   ADD ("refresh-rotation", fixture_setup_with_trader, FALSE, test_refresh_rotation);
   ADD ("refresh-hashed-and-expiring", fixture_setup_with_trader, FALSE,

@@ -530,6 +530,52 @@ test_base64url (void)
   g_assert_false (kantor_jwt_looks_like_jwt (""));
 }
 
+/* Random edits of a valid token: never a crash, and nothing but the
+ * original itself is ever accepted (base64url is canonical, so no second
+ * spelling of the same bytes gets through either). */
+static void
+test_mutations (void)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \"{}\xff";
+  g_autoptr(KantorJwtClaims) claims = make_claims (KANTOR_JWT_ACCESS);
+  g_autofree char *token = kantor_jwt_encode (secret, SECRET_LEN, claims);
+  guint n_rounds = g_test_slow () ? 200000 : 5000;
+
+  for (guint round = 0; round < n_rounds; round++)
+    {
+      g_autoptr(GString) mutated = g_string_new (token);
+      g_autoptr(KantorJwtClaims) out = NULL;
+      g_autoptr(GError) error = NULL;
+      guint n_edits = (guint) g_test_rand_int_range (1, 4);
+
+      for (guint e = 0; e < n_edits && mutated->len > 0; e++)
+        {
+          gsize at = (gsize) g_test_rand_int_range (0, (gint32) mutated->len);
+          char c = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+
+          switch (g_test_rand_int_range (0, 3))
+            {
+            case 0:
+              mutated->str[at] = c;
+              break;
+            case 1:
+              g_string_insert_c (mutated, (gssize) at, c);
+              break;
+            default:
+              g_string_erase (mutated, (gssize) at, 1);
+              break;
+            }
+        }
+
+      out = kantor_jwt_verify (secret, SECRET_LEN, mutated->str, KANTOR_JWT_ACCESS, NOW, &error);
+      if (out != NULL)
+        g_assert_cmpstr (mutated->str, ==, token);
+      else
+        g_assert_true (error != NULL && error->domain == KANTOR_JWT_ERROR);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -551,6 +597,7 @@ main (int   argc,
   g_test_add_func ("/kantor/api/jwt/missing-claims", test_missing_claims);
   g_test_add_func ("/kantor/api/jwt/claim-types", test_claim_types);
   g_test_add_func ("/kantor/api/jwt/base64url", test_base64url);
+  g_test_add_func ("/kantor/api/jwt/mutations", test_mutations);
 
   return g_test_run ();
 }

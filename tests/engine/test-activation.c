@@ -326,7 +326,7 @@ test_long_take_profit (void)
   Fixture f = { 0 };
   const Recorded *r;
   const KantorOrderRequest *o;
-  KantorPosition pos;
+  KantorActivationPosition pos;
 
   fixture_start (&f, strategy, &trading_hooks);
 
@@ -461,7 +461,7 @@ test_short (void)
   g_autoptr(KantorStrategy) strategy = make_strategy (edits);
   Fixture f = { 0 };
   const Recorded *r;
-  KantorPosition pos;
+  KantorActivationPosition pos;
 
   fixture_start (&f, strategy, &trading_hooks);
 
@@ -851,7 +851,7 @@ test_bare (void)
     "/z1_entry", "positionSize", "{\"type\": \"percentage\", \"value\": 10}", NULL,
   };
   Fixture f = { 0 };
-  KantorPosition pos;
+  KantorActivationPosition pos;
 
   /* Signals only: positions are virtual, at the signal price. */
   {
@@ -1083,7 +1083,7 @@ test_shared_set (void)
   g_autoptr(KantorStrategy) b = make_strategy (edits);
   g_autoptr(KantorActivation) other = NULL;
   Fixture f = { 0 };
-  KantorPosition pos;
+  KantorActivationPosition pos;
 
   fixture_start (&f, a, &trading_hooks);
   g_assert_cmpuint (kantor_indicator_set_get_n_slots (f.set), ==, 2);

@@ -249,6 +249,79 @@ test_binance (void)
   run_clear (&run);
 }
 
+/* Enters on the first event, leaves on a 0.2 % move either way. */
+static const char scalper[] =
+  "{\"strategy_name\": \"scalper\", \"enabled\": true, \"direction\": \"LONG\","
+  " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
+  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
+  "                 \"operator\": \">\", \"value\": 0}]},"
+  " \"o1_cancel\": {\"conditions\": []},"
+  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
+  "                \"operator\": \">\", \"value\": 0}],"
+  "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
+  "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 0.2},"
+  "   \"takeProfit\": {\"enabled\": true, \"offsetPercent\": 0.2}},"
+  " \"ze1_close\": {\"conditions\": []},"
+  " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
+  "   \"closePosition\": false, \"logEvent\": true}},"
+  " \"global_limits\": {}}";
+
+static void
+test_same_trades_same_results (void)
+{
+  g_autofree char *strategy = g_build_filename (g_get_user_data_dir (), "scalper.json", NULL);
+  g_autofree char *collection = g_build_filename (g_get_user_data_dir (), "rec", NULL);
+  g_autofree char *symbol_dir = g_build_filename (collection, "SOLUSDT", NULL);
+  g_autofree char *prices = g_build_filename (symbol_dir, "prices.csv", NULL);
+  g_autofree char *archive = g_build_filename (g_get_user_data_dir (),
+                                               "SOLUSDT-trades-2026-02-01.csv", NULL);
+  g_autoptr(GString) rec = g_string_new ("timestamp,price,volume,quote_volume\n");
+  g_autoptr(GString) arc = g_string_new (NULL);
+  g_autoptr(JsonObject) a = NULL;
+  g_autoptr(JsonObject) b = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 t = G_GINT64_CONSTANT (1769904000000);
+  gint64 cents = 15000;
+  Run run_a = { 0 }, run_b = { 0 };
+  guint i;
+
+  /* The same 5000 trades, as a recording and as the archive's file: a
+   * zig-zag walk of 1 cent steps. */
+  for (i = 0; i < 5000; i++)
+    {
+      cents += (i / 37) % 2 == 0 ? 1 : -1;
+      t += 50 + i % 7;
+      g_string_append_printf (rec, "%" G_GINT64_FORMAT ".%03d,%" G_GINT64_FORMAT ".%02d,1.5,1\n",
+                              t / 1000, (int) (t % 1000), cents / 100, (int) (cents % 100));
+      g_string_append_printf (arc, "%u,%" G_GINT64_FORMAT ".%02d,1.5,1,%" G_GINT64_FORMAT
+                              ",true,true\n", i, cents / 100, (int) (cents % 100), t);
+    }
+  g_assert_cmpint (g_mkdir_with_parents (symbol_dir, 0700), ==, 0);
+  g_file_set_contents (strategy, scalper, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (prices, rec->str, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (archive, arc->str, -1, &error);
+  g_assert_no_error (error);
+
+  run_backtest (&run_a, "--strategy", strategy, "--data", collection, "--json", NULL);
+  run_backtest (&run_b, "--strategy", strategy, "--data", archive, "--json", NULL);
+  g_assert_cmpint (run_a.status, ==, 0);
+  g_assert_cmpint (run_b.status, ==, 0);
+  a = parse_results (run_a.out);
+  b = parse_results (run_b.out);
+
+  /* Two formats, one market: the same fills, hence the same hash. */
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (a, "metrics"),
+                                               "orders_filled"), >, 2);
+  g_assert_cmpstr (json_object_get_string_member (a, "results_hash"), ==,
+                   json_object_get_string_member (b, "results_hash"));
+  g_assert_cmpint (json_object_get_int_member (a, "events_processed"), ==, 5000);
+  g_assert_cmpint (json_object_get_int_member (b, "events_processed"), ==, 5000);
+  run_clear (&run_a);
+  run_clear (&run_b);
+}
+
 typedef struct
 {
   const char *name;
@@ -357,6 +430,7 @@ main (int   argc,
   g_test_add_func ("/kantor/backtest/cli/table", test_table);
   g_test_add_func ("/kantor/backtest/cli/dump-indicators", test_dump_indicators);
   g_test_add_func ("/kantor/backtest/cli/binance", test_binance);
+  g_test_add_func ("/kantor/backtest/cli/same-trades-same-results", test_same_trades_same_results);
   for (i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/kantor/backtest/cli/bad-input/%s",

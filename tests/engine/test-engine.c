@@ -13,6 +13,8 @@
 #include "kantor-json.h"
 #include "kantor-synthetic-source.h"
 
+#include "kantor-activation.h"
+
 /* Trades often on any synthetic market: short-term momentum in, momentum
  * out, tight exits. */
 static const char busy_strategy[] =
@@ -24,7 +26,8 @@ static const char busy_strategy[] =
   " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"vel\", \"operator\": \">\","
   "                 \"value\": 0.0005}]},"
   " \"o1_cancel\": {\"timeoutSeconds\": 20, \"cooldownMinutes\": 0.1, \"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"spread\", \"operator\": \"<\","
+  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"spread\","
+  "                \"operator\": \"<\","
   "                \"value\": 1}],"
   "   \"positionSize\": {\"type\": \"fixed\", \"value\": 500},"
   "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 0.05},"
@@ -39,10 +42,12 @@ static const char busy_strategy[] =
 static const char holder_strategy[] =
   "{\"strategy_name\": \"holder\", \"enabled\": true, \"direction\": \"LONG\","
   " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
-  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\", \"operator\": \">\","
+  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
+  "                 \"operator\": \">\","
   "                 \"value\": 0}]},"
   " \"o1_cancel\": {\"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\", \"operator\": \">\","
+  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
+  "                \"operator\": \">\","
   "                \"value\": 0}],"
   "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
   "   \"stopLoss\": {\"enabled\": false}, \"takeProfit\": {\"enabled\": false}},"
@@ -199,7 +204,9 @@ run_synthetic (KantorStrategy **strategies,
   g_assert_cmpuint (kantor_engine_get_n_events (engine), ==, n_events);
   kantor_engine_finish (engine);
 
-  node = json_node_init_object (json_node_alloc (), kantor_engine_results_to_json (engine));
+  node = json_node_alloc ();
+  json_node_take_object (json_node_init (node, JSON_NODE_OBJECT),
+                         kantor_engine_results_to_json (engine));
   return kantor_json_to_string (node);
 }
 
@@ -308,6 +315,14 @@ test_session_end (void)
   g_assert_cmpuint (m.total_trades, ==, 0);
   g_assert_cmpuint (counts.session_end, ==, 0);
   g_assert_false (kantor_engine_is_finished (engine));
+  g_assert_cmpuint (kantor_engine_get_n_activations (engine), ==, 2);
+  g_assert_true (kantor_engine_get_activation (engine, 1)
+                 == kantor_engine_lookup_activation (engine, "holder", "ETHUSDT"));
+  g_assert_null (kantor_engine_lookup_activation (engine, "holder", "XRPUSDT"));
+  g_assert_null (kantor_engine_lookup_activation (engine, "other", "ETHUSDT"));
+  g_assert_cmpint (kantor_activation_get_state (kantor_engine_lookup_activation (engine, "holder",
+                                                                                 "BTCUSDT")),
+                   ==, KANTOR_ACTIVATION_POSITION_ACTIVE);
 
   kantor_engine_finish (engine);
   kantor_engine_finish (engine);
@@ -317,6 +332,9 @@ test_session_end (void)
   g_assert_cmpuint (m.orders_filled, ==, 4);
   g_assert_cmpuint (m.total_trades, ==, 2);
   g_assert_cmpfloat (m.unrealized_pnl, ==, 0);
+  g_assert_cmpint (kantor_activation_get_state (kantor_engine_get_activation (engine, 0)), ==,
+                   KANTOR_ACTIVATION_MONITORING);
+  g_assert_false (kantor_activation_get_position (kantor_engine_get_activation (engine, 0), NULL));
   g_assert_cmpuint (counts.session_end, ==, 2);
   g_assert_cmpint (counts.last_order_reason, ==, KANTOR_SIGNAL_SESSION_END);
   g_assert_cmpuint (counts.orders, ==, kantor_ledger_get_n_orders (ledger));
@@ -405,9 +423,21 @@ test_process_event (void)
 
   g_assert_cmpuint (kantor_engine_get_n_events (engine), ==, 3);
   g_assert_cmpuint (kantor_engine_get_n_dropped (engine), ==, 1);
+
+  /* Activated while events flow: from then on BBB is traded too (the
+   * engine's one-symbol cache must not remember it as untraded). */
+  g_assert_true (kantor_engine_add_activation (engine, holder, "BBB", &error));
+  ev.kind = KANTOR_EVENT_BOOK;
+  ev.symbol = g_intern_static_string ("BBB");
+  ev.time_ms = 2500;
+  kantor_engine_process_event (engine, &ev);
+  g_assert_true (kantor_ledger_get_symbol_metrics (kantor_engine_get_ledger (engine), "BBB", &m));
+  g_assert_cmpuint (m.ticks_processed, ==, 1);
+  g_assert_cmpfloat (kantor_engine_get_quote (engine, "BBB")->bid, ==, 99);
+
   g_assert_cmpfloat (kantor_engine_get_quote (engine, "AAA")->last, ==, 100);
 
-  kantor_ledger_get_metrics (kantor_engine_get_ledger (engine), &m);
+  g_assert_true (kantor_ledger_get_symbol_metrics (kantor_engine_get_ledger (engine), "AAA", &m));
   g_assert_cmpuint (m.ticks_processed, ==, 2);
   /* Entered at the ask (the book is known), moved against us by no
    * slippage: 1000 / 101 units. */
@@ -440,6 +470,51 @@ test_invalid (void)
   g_assert_false (kantor_engine_run (engine, source, G_MININT64, G_MAXINT64, cancellable,
                                      &error));
   g_assert_error (error, KANTOR_ENGINE_ERROR, KANTOR_ENGINE_ERROR_CANCELLED);
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  guint         seen;
+} CancelAt;
+
+static void
+cancel_on_tenth (const KantorMarketEvent *event,
+                 gpointer                 user_data)
+{
+  CancelAt *at = user_data;
+
+  if (++at->seen == 10)
+    g_cancellable_cancel (at->cancellable);
+}
+
+static void
+test_cancel_paced (void)
+{
+  static const KantorEngineCallbacks callbacks = { cancel_on_tenth, NULL, NULL };
+  g_autoptr(KantorStrategy) holder = strategy_from_text (holder_strategy);
+  g_autoptr(KantorEngine) engine = kantor_engine_new (NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(KantorMarketSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  CancelAt at = { cancellable, 0 };
+  gint64 start;
+
+  source = kantor_synthetic_source_new ((const char *[]) { "BTC", NULL }, 3, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (kantor_engine_add_activation (engine, holder, "BTC", &error));
+  kantor_engine_set_callbacks (engine, &callbacks, &at);
+  /* 20 times real time: ten events take a tenth of a second, the rest of
+   * the batch (~500 events) would take about six. A cancelled paced run
+   * stops at the next wait instead. */
+  kantor_engine_set_speed (engine, 20);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (kantor_engine_run (engine, source, G_MININT64, G_MAXINT64, cancellable,
+                                     &error));
+  g_assert_error (error, KANTOR_ENGINE_ERROR, KANTOR_ENGINE_ERROR_CANCELLED);
+  g_assert_cmpuint (kantor_engine_get_n_events (engine), ==, 10);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
 }
 
 static void
@@ -512,6 +587,7 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/engine/process-event", test_process_event);
   g_test_add_func ("/kantor/engine/engine/invalid", test_invalid);
   g_test_add_func ("/kantor/engine/engine/source-error", test_source_error);
+  g_test_add_func ("/kantor/engine/engine/cancel-paced", test_cancel_paced);
   g_test_add_func ("/kantor/engine/engine/examples", test_examples);
 
   return g_test_run ();

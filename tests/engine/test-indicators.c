@@ -1011,6 +1011,88 @@ test_window_bursts (void)
     }
 }
 
+/* Windows whose contents (plus the trade before them, which TWPA needs)
+ * fill the history ring exactly, or nearly: the ring must keep that trade
+ * when it makes room and wraps. With a trade every 2 ms, a window of
+ * 2k + 1 ms holds k + 1 trades and starts 1 ms after the trade before it;
+ * the ring starts at 1024 slots and doubles. */
+static void
+test_window_ring_edges (void)
+{
+  static const double t1s[] = {
+    2.043, 2.045, 2.047, 2.049, 4.091, 4.093, 4.095,
+  };
+
+  for (guint w = 0; w < G_N_ELEMENTS (t1s); w++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (w + 100);
+      Win win = { t1s[w], 0 };
+      double price = 50;
+      Harness h;
+
+      harness_init (&h, &win, 1, NULL, 0, FALSE);
+      for (guint i = 0; i < 6000; i++)
+        {
+          KantorMarketEvent ev = {
+            .kind = KANTOR_EVENT_TRADE,
+            .time_ms = 1000000 + 2 * i,
+            .symbol = g_intern_static_string ("BTCUSDT"),
+          };
+
+          price *= exp (g_rand_double_range (rand, -0.01, 0.01));
+          ev.price = price;
+          ev.volume = 1;
+          harness_event (&h, &ev);
+          if (i > 1000)
+            harness_check (&h);
+        }
+      harness_clear (&h);
+    }
+}
+
+/* Windows nobody reads for two million trades: the history must still be
+ * trimmed to what the windows need (they catch up when the ring is full),
+ * and the values read at the end must be right. */
+static void
+test_window_unread (void)
+{
+  g_autoptr(KantorIndicatorSet) set = kantor_indicator_set_new ();
+  guint twpa = set_add_json (set, "{\"type\": \"TWPA\", \"t1\": 10, \"t2\": 0}");
+  guint vwap = set_add_json (set, "{\"type\": \"VWAP\", \"t1\": 10, \"t2\": 0}");
+  guint max = set_add_json (set, "{\"type\": \"MAX_PRICE\", \"t1\": 10, \"t2\": 0}");
+  guint past = set_add_json (set, "{\"type\": \"COUNT_DEALS\", \"t1\": 8, \"t2\": 3}");
+  const guint n = 2000000;
+  double sum_pv = 0, sum_v = 0, max_p = 0, integral = 0;
+  gsize before, after;
+
+  trade (set, 0, 100, 1);
+  before = kantor_indicator_set_get_memory_size (set);
+  for (guint i = 1; i < n; i++)
+    trade (set, i, 100 + (i * 7919 % 1000) * 0.01, 1 + i % 3);
+  after = kantor_indicator_set_get_memory_size (set);
+
+  /* One trade per millisecond: [now - 10 s, now] holds the last 10001. */
+  for (guint i = n - 10001; i < n; i++)
+    {
+      double p = 100 + (i * 7919 % 1000) * 0.01;
+      double v = 1 + i % 3;
+
+      sum_pv += p * v;
+      sum_v += v;
+      max_p = MAX (max_p, p);
+      if (i < n - 1)
+        integral += p;
+    }
+  assert_value (set, twpa, integral / 10000);
+  assert_value (set, vwap, sum_pv / sum_v);
+  assert_value (set, max, max_p);
+  assert_value (set, past, 5001);
+
+  /* About 10000 trades needed: 16384 slots at most, not two million. */
+  g_assert_cmpuint (after, <, before + 16384 * 100);
+  g_assert_cmpuint (after, <, 3 * 1024 * 1024);
+}
+
 /* Adding a slot after data has flowed shares and extends existing windows. */
 static void
 test_window_late_add (void)
@@ -1031,6 +1113,7 @@ test_window_late_add (void)
   trade (set, 4000, 8, 1);
   assert_value (set, max, 8);
   assert_value (set, min, 5);
+
   {
     double r[3] = { log (7.0 / 5), log (6.0 / 7), log (8.0 / 6) };
     double m = (r[0] + r[1] + r[2]) / 3, ss = 0;
@@ -1038,6 +1121,20 @@ test_window_late_add (void)
     for (int i = 0; i < 3; i++)
       ss += (r[i] - m) * (r[i] - m);
     assert_value (set, vol, sqrt (ss / 2) * 100);
+  }
+
+  /* Prefix sums started mid-stream cover the trades already held. */
+  {
+    guint vwap = set_add_json (set, "{\"type\": \"VWAP\", \"t1\": 10, \"t2\": 0}");
+    guint twpa = set_add_json (set, "{\"type\": \"TWPA\", \"t1\": 10, \"t2\": 0}");
+
+    assert_value (set, vwap, (5 + 7 + 6 + 8) / 4.0);
+    /* [-6 s, 4 s] from the first trade at 1 s: 5, 7, 6 for a second each. */
+    assert_value (set, twpa, (5 + 7 + 6) / 3.0);
+    trade (set, 6000, 2, 3);
+    assert_value (set, vwap, (5 + 7 + 6 + 8 + 2 * 3) / 7.0);
+    assert_value (set, twpa, (5 + 7 + 6 + 8 * 2) / 5.0);
+    assert_value (set, sum, 7);
   }
 }
 
@@ -1220,6 +1317,44 @@ run_talib (const char *timeframe,
     }
 }
 
+/* Several timeframes in one set: each indicator sees its own candles only,
+ * and book updates never close a candle. */
+static void
+test_candle_timeframes (void)
+{
+  g_autoptr(KantorIndicatorSet) set = kantor_indicator_set_new ();
+  guint sma_1m = set_add_json (set, "{\"type\": \"SMA\", \"period\": 2, \"timeframe\": \"1m\"}");
+  guint sma_5m = set_add_json (set, "{\"type\": \"SMA\", \"period\": 2, \"timeframe\": \"5m\"}");
+  guint atr_1m = set_add_json (set, "{\"type\": \"ATR\", \"period\": 1, \"timeframe\": \"1m\"}");
+  gint64 t0 = 1718064000000;   /* a UTC midnight */
+
+  /* One trade at the start of each minute, price = minute + 1, for 11 min. */
+  for (gint64 m = 0; m <= 10; m++)
+    {
+      trade (set, t0 + m * 60000, m + 1, 1);
+      book (set, t0 + m * 60000 + 59999, 1, 1, 2, 1);
+    }
+
+  /* 1m candles 0..9 closed: SMA(2) of closes 9 and 10. */
+  assert_value (set, sma_1m, 9.5);
+  /* True range of a one-trade candle is its gap from the previous close. */
+  assert_value (set, atr_1m, 1);
+  /* 5m candles [0, 5) and [5, 10) closed, closes 5 and 10. */
+  assert_value (set, sma_5m, 7.5);
+
+  /* A book update far in the future closes nothing. */
+  book (set, t0 + 3600000, 1, 1, 2, 1);
+  assert_value (set, sma_1m, 9.5);
+  assert_value (set, sma_5m, 7.5);
+
+  /* The next trade closes the 11th 1m candle and the third 5m one, after
+   * an hour with no candles at all. */
+  trade (set, t0 + 3600000, 100, 1);
+  assert_value (set, sma_1m, 10.5);
+  assert_value (set, sma_5m, 10.5);
+  assert_value (set, atr_1m, 1);
+}
+
 static void
 test_talib (void)
 {
@@ -1244,9 +1379,12 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/indicators/window/pairs", test_window_pairs);
   g_test_add_func ("/kantor/engine/indicators/window/random", test_window_random);
   g_test_add_func ("/kantor/engine/indicators/window/bursts", test_window_bursts);
+  g_test_add_func ("/kantor/engine/indicators/window/ring-edges", test_window_ring_edges);
+  g_test_add_func ("/kantor/engine/indicators/window/unread", test_window_unread);
   g_test_add_func ("/kantor/engine/indicators/window/late-add", test_window_late_add);
   g_test_add_func ("/kantor/engine/indicators/window/drift", test_window_drift);
   g_test_add_func ("/kantor/engine/indicators/talib", test_talib);
+  g_test_add_func ("/kantor/engine/indicators/candle-timeframes", test_candle_timeframes);
 
   return g_test_run ();
 }

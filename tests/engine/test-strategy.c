@@ -262,6 +262,22 @@ test_pump_rider (void)
   g_assert_cmpuint (strlen (kantor_strategy_get_hash (strategy)), ==, 64);
   back = kantor_strategy_to_json (strategy);
   g_assert_true (json_node_equal (back, doc));
+  g_assert_true (json_node_is_immutable (back));
+
+  /* The strategy owns its document: the caller's stays writable, and
+   * changing it changes nothing in the strategy. */
+  {
+    g_autofree char *hash = g_strdup (kantor_strategy_get_hash (strategy));
+
+    g_assert_false (json_node_is_immutable (doc));
+    set_member (doc, "/z1_entry/stopLoss", "offsetPercent", "9");
+    json_node_set_int (resolve (doc, "/s1_signal/conditions/0/value"), 7);
+    g_assert_false (json_node_equal (back, doc));
+    g_assert_cmpstr (hash, ==, kantor_strategy_get_hash (strategy));
+    g_assert_cmpint (json_node_get_int (resolve (back, "/s1_signal/conditions/0/value")), ==, 5);
+    g_assert_cmpfloat (json_node_get_double (resolve (back, "/z1_entry/stopLoss/offsetPercent")),
+                       ==, 3);
+  }
 
   /* The boxed type lets services keep strategies in GValues. */
   {

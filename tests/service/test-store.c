@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "kantor-fileutil.h"
 #include "kantor-store.h"
 
 #define TIMEOUT_S 20
@@ -200,6 +201,13 @@ test_pragmas_and_modes (Fixture       *f,
 
   g_assert_cmpint (g_stat (f->dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 07777, ==, 0700);
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+
+  /* A database left readable by others is closed on the next open. */
+  kantor_store_close (f->store);
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+  reopen (f);
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 07777, ==, 0600);
 }
@@ -722,6 +730,66 @@ test_in_memory (void)
                     kantor_store_get_latest_schema_version ());
 }
 
+static void
+test_fileutil_private_files (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_state_dir (), "a", "b", NULL);
+  g_autofree char *path = g_build_filename (dir, "secret", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+  guint n_entries = 0;
+  GStatBuf st;
+
+  g_assert_true (kantor_fileutil_ensure_private_dir (dir, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0700);
+  /* Existing folders are fine. */
+  g_assert_true (kantor_fileutil_ensure_private_dir (dir, &error));
+
+  /* Replacing a file others could read leaves a private file with only the
+   * new contents, and no temporary file behind. */
+  g_assert_true (g_file_set_contents_full (path, "old contents, longer than the new", -1,
+                                           G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL));
+  g_assert_false (kantor_fileutil_check_private (path, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  g_assert_true (kantor_fileutil_write_private (path, "new", 3, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "new");
+  g_assert_true (kantor_fileutil_check_private (path, &error));
+  g_assert_no_error (error);
+
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    n_entries++;
+  g_assert_cmpuint (n_entries, ==, 1);
+
+  /* Not a regular file, or not there at all. */
+  g_assert_false (kantor_fileutil_check_private (dir, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+  g_clear_error (&error);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_false (kantor_fileutil_check_private (path, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A folder that cannot be made. */
+  g_assert_true (g_file_set_contents (path, "x", 1, NULL));
+  {
+    g_autofree char *below = g_build_filename (path, "sub", NULL);
+
+    g_assert_false (kantor_fileutil_ensure_private_dir (below, &error));
+    g_assert_nonnull (error);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -745,6 +813,7 @@ main (int   argc,
   g_test_add_func ("/kantor/service/store/newer-schema-refused", test_newer_schema_refused);
   g_test_add_func ("/kantor/service/store/open-failure", test_open_failure);
   g_test_add_func ("/kantor/service/store/in-memory", test_in_memory);
+  g_test_add_func ("/kantor/service/fileutil/private-files", test_fileutil_private_files);
 
 #undef ADD
 

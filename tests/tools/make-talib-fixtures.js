@@ -5,10 +5,12 @@
 // for it. TA-Lib is only needed to regenerate the file:
 //
 //   cp package.json SCRATCH/ && cd SCRATCH && npm install --nodedir=/usr
+//   npm install-scripts approve talib && npm rebuild talib --nodedir=/usr
 //   NODE_PATH=SCRATCH/node_modules node make-talib-fixtures.js ../data/talib/talib.json
 //
-// (TA-Lib's C sources are built by the package's node-gyp step; node's own
-// headers live under /usr/include/node on Debian.)
+// (TA-Lib's C sources are built by the package's node-gyp install step,
+// which recent npm versions only run once approved; node's own headers live
+// under /usr/include/node on Debian. Keep SCRATCH outside the tree.)
 //
 // Numbers are written with JavaScript's shortest round-trip form, so the
 // C test reads back exactly the doubles TA-Lib produced.
