@@ -137,7 +137,8 @@ connect_one (const char *host,
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Connection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                              "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
                              host, port, token ? "Authorization: Bearer " : "",
                              token ? token : "", token ? "\r\n" : "");

@@ -11,6 +11,9 @@
 
 #include <glib/gstdio.h>
 
+#include "kantor-password.h"
+#include "kantor-session-api.h"
+#include "kantor-strategy-api.h"
 #include "test-utils.h"
 
 gboolean
@@ -57,6 +60,27 @@ test_remove_tree (const char *path)
 
 /* Server fixture ---------------------------------------------------------- */
 
+static void
+track_connection (KantorServer           *server,
+                  KantorClientConnection *connection,
+                  TestServer             *ts)
+{
+  gpointer *slot = g_new0 (gpointer, 1);
+
+  *slot = connection;
+  g_object_add_weak_pointer (G_OBJECT (connection), slot);
+  g_ptr_array_add (ts->connections, slot);
+}
+
+static gboolean
+all_finalized (GPtrArray *slots)
+{
+  for (guint i = 0; i < slots->len; i++)
+    if (*(gpointer *) g_ptr_array_index (slots, i) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 void
 test_server_setup (TestServer *ts,
                    gboolean    dev_mode)
@@ -72,6 +96,7 @@ test_server_setup (TestServer *ts,
   db = g_build_filename (ts->state_dir, "kantor.db", NULL);
   ts->store = kantor_store_new (db, &error);
   g_assert_no_error (error);
+  test_seed_user (ts->store, TEST_USER, TEST_PASSWORD);
   ts->auth = kantor_auth_new (ts->store, ts->state_dir, dev_mode, &error);
   g_assert_no_error (error);
   ts->server = kantor_server_new (ts->auth);
@@ -79,6 +104,69 @@ test_server_setup (TestServer *ts,
   g_assert_no_error (error);
   ts->port = kantor_server_get_port (ts->server);
   g_assert_cmpuint (ts->port, >, 0);
+
+  ts->connections = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (ts->server, "client-connected", G_CALLBACK (track_connection), ts);
+}
+
+void
+test_server_add_managers (TestServer *ts,
+                          double      feed_speed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *strategies_dir = NULL;
+
+  g_assert_null (ts->sessions);
+  ts->config_dir = g_build_filename (ts->root, "config", NULL);
+  ts->data_dir = g_build_filename (ts->root, "data", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (ts->config_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (ts->data_dir, 0700), ==, 0);
+  strategies_dir = g_build_filename (ts->config_dir, "strategies", NULL);
+
+  ts->feed = kantor_market_feed_new_synthetic (7);
+  kantor_market_feed_set_speed (ts->feed, feed_speed);
+  ts->strategies = kantor_strategy_manager_new (strategies_dir, ts->feed, &error);
+  g_assert_no_error (error);
+  kantor_strategy_api_register (kantor_server_get_router (ts->server), ts->strategies);
+  ts->sessions = kantor_session_manager_new (ts->store, ts->strategies, ts->feed, ts->data_dir,
+                                             &error);
+  g_assert_no_error (error);
+  kantor_session_api_register (ts->server, ts->sessions);
+}
+
+void
+test_server_put_strategy (TestServer *ts,
+                          const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) doc = json_from_string (json, &error);
+
+  g_assert_no_error (error);
+  kantor_strategy_manager_upsert (ts->strategies, doc, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+release_managers (TestServer *ts)
+{
+  GObject *sessions = G_OBJECT (ts->sessions);
+  GObject *strategies = G_OBJECT (ts->strategies);
+  GObject *feed = G_OBJECT (ts->feed);
+
+  if (sessions == NULL)
+    return;
+  kantor_session_manager_shutdown (ts->sessions);
+  g_object_add_weak_pointer (sessions, (gpointer *) &sessions);
+  g_object_add_weak_pointer (strategies, (gpointer *) &strategies);
+  g_object_add_weak_pointer (feed, (gpointer *) &feed);
+  g_clear_object (&ts->sessions);
+  WAIT_UNTIL (sessions == NULL);
+  g_clear_object (&ts->strategies);
+  WAIT_UNTIL (strategies == NULL);
+  g_clear_object (&ts->feed);
+  WAIT_UNTIL (feed == NULL);
+  g_clear_pointer (&ts->config_dir, g_free);
+  g_clear_pointer (&ts->data_dir, g_free);
 }
 
 void
@@ -97,8 +185,12 @@ test_server_teardown (TestServer *ts)
   g_object_add_weak_pointer (auth, (gpointer *) &auth);
   g_clear_object (&ts->server);
   WAIT_UNTIL (server == NULL);
+  /* Every client connection the server ever had is gone too. */
+  WAIT_UNTIL (all_finalized (ts->connections));
+  g_clear_pointer (&ts->connections, g_ptr_array_unref);
   g_clear_object (&ts->auth);
   WAIT_UNTIL (auth == NULL);
+  release_managers (ts);
 
   kantor_store_close (ts->store);
   g_object_add_weak_pointer (store, (gpointer *) &store);
@@ -140,15 +232,11 @@ login_cb (GObject      *source,
 }
 
 KantorAuthGrant *
-test_server_add_user_and_login (TestServer *ts,
-                                const char *username,
-                                const char *password)
+test_server_login (TestServer *ts,
+                   const char *username,
+                   const char *password)
 {
-  g_autoptr(GError) error = NULL;
   LoginWait w = { 0 };
-
-  kantor_auth_add_user (ts->auth, username, password, &error);
-  g_assert_no_error (error);
 
   kantor_auth_login_async (ts->auth, username, password, "127.0.0.1", NULL, login_cb, &w);
   WAIT_UNTIL (w.done);
@@ -156,6 +244,69 @@ test_server_add_user_and_login (TestServer *ts,
   g_assert_nonnull (w.grant);
   g_assert_nonnull (w.grant->access_token);
   return w.grant;
+}
+
+typedef struct
+{
+  const char *username;
+  const char *password;
+} SeedUser;
+
+static gpointer
+seed_user_func (KantorStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  SeedUser *user = data;
+  g_autofree char *hash = kantor_password_hash_with_iterations (user->password, 1000, error);
+  g_autofree char *id = g_uuid_string_random ();
+  sqlite3_stmt *stmt;
+
+  if (hash == NULL)
+    return NULL;
+
+  /* The columns of schema version 1 (kantor-store.c). */
+  stmt = kantor_store_prepare (store,
+                               "INSERT INTO users (id, username, password_hash, permissions, "
+                               "created_at) VALUES (?, ?, ?, '[]', ?)", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, user->username, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  if (kantor_store_step (store, stmt, error) == 0)
+    return NULL;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+test_seed_user (KantorStore *store,
+                const char  *username,
+                const char  *password)
+{
+  g_autoptr(GError) error = NULL;
+  SeedUser user = { username, password };
+
+  g_assert_nonnull (kantor_store_run_sync (store, seed_user_func, &user, &error));
+  g_assert_no_error (error);
+}
+
+void
+test_seed_root (const char *root)
+{
+  g_autofree char *state = g_build_filename (root, "state", NULL);
+  g_autofree char *db = g_build_filename (state, "kantor.db", NULL);
+  g_autoptr(KantorStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (state, 0700), ==, 0);
+  store = kantor_store_new (db, &error);
+  g_assert_no_error (error);
+  test_seed_user (store, TEST_USER, TEST_PASSWORD);
+  kantor_store_close (store);
 }
 
 /* WebSocket client ------------------------------------------------------ */
@@ -281,6 +432,8 @@ test_client_free (TestClient *c)
   if (c == NULL)
     return;
 
+  g_queue_clear_full (&c->stash, (GDestroyNotify) json_object_unref);
+
   if (c->ws != NULL)
     {
       if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -342,6 +495,36 @@ test_client_receive (TestClient *c,
     return NULL;
 
   return json_object_ref (json_node_get_object (node));
+}
+
+JsonObject *
+test_client_call (TestClient *c,
+                  const char *id,
+                  const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_S * G_USEC_PER_SEC;
+
+  test_client_send (c, text);
+  for (;;)
+    {
+      JsonObject *msg;
+      gint64 left = deadline - g_get_monotonic_time ();
+
+      if (left <= 0 || (msg = test_client_receive (c, (guint) (left / 1000) + 1)) == NULL)
+        g_error ("No reply to %s", text);
+      if (g_strcmp0 (json_object_get_string_member_with_default (msg, "id", NULL), id) == 0)
+        return msg;
+      g_queue_push_tail (&c->stash, msg);
+    }
+}
+
+JsonObject *
+test_client_next (TestClient *c,
+                  guint       timeout_ms)
+{
+  if (!g_queue_is_empty (&c->stash))
+    return g_queue_pop_head (&c->stash);
+  return test_client_receive (c, timeout_ms);
 }
 
 JsonObject *

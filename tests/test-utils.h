@@ -11,9 +11,24 @@
 
 #include "kantor-auth.h"
 #include "kantor-server.h"
+#include "kantor-session-manager.h"
 #include "kantor-store.h"
+#include "kantor-strategy-manager.h"
 
 G_BEGIN_DECLS
+
+/* The user every fixture has, stored with a cheap hash (see
+ * test_seed_user()). */
+#define TEST_USER     "alice"
+#define TEST_PASSWORD "correct horse battery"
+
+/* Under AddressSanitizer 600 000 PBKDF2 iterations take some 20 s; tests
+ * that cannot avoid them run there only with -m slow. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZED 1
+#else
+#define TEST_SANITIZED 0
+#endif
 
 /* Seconds any single wait may take before the test fails. */
 #define TEST_TIMEOUT_S 20
@@ -46,6 +61,14 @@ typedef struct
   KantorAuth   *auth;
   KantorServer *server;
   guint         port;
+  GPtrArray    *connections;  /* weak pointers to every client connection seen */
+
+  /* Set by test_server_add_managers(), NULL otherwise. */
+  char                  *config_dir;
+  char                  *data_dir;
+  KantorMarketFeed      *feed;
+  KantorStrategyManager *strategies;
+  KantorSessionManager  *sessions;
 } TestServer;
 
 void          test_server_setup          (TestServer  *ts,
@@ -53,12 +76,32 @@ void          test_server_setup          (TestServer  *ts,
 /* Shuts the server down, waits for every connection to close and checks
  * that the server, auth and store are finalized. */
 void          test_server_teardown       (TestServer  *ts);
+/* Gives the server what kantord has: the synthetic market feed (seed 7, at
+ * @feed_speed times real time), the strategy manager over
+ * <root>/config/strategies (the examples copied in) with its API, and the
+ * session manager over the fixture's store with its API. Teardown releases
+ * them after the server. */
+void          test_server_add_managers   (TestServer  *ts,
+                                          double       feed_speed);
+/* Upserts a strategy document (JSON text) through the manager. */
+void          test_server_put_strategy   (TestServer  *ts,
+                                          const char  *json);
 char         *test_server_url            (TestServer  *ts,
                                           const char  *path);
-/* Adds a user (PBKDF2: ~0.3 s) and returns a grant from a real login. */
-KantorAuthGrant *test_server_add_user_and_login (TestServer *ts,
-                                                 const char *username,
-                                                 const char *password);
+/* A grant from a real login. */
+KantorAuthGrant *test_server_login       (TestServer  *ts,
+                                          const char  *username,
+                                          const char  *password);
+
+/* Writes a user straight into @store, hashed with 1000 PBKDF2 iterations.
+ * Logins verify at the count stored with the hash, so they stay fast, and
+ * a store that has a user makes kantor_auth_new() skip creating "admin"
+ * (600 000 iterations). */
+void          test_seed_user             (KantorStore *store,
+                                          const char  *username,
+                                          const char  *password);
+/* Creates <root>/state/kantor.db holding TEST_USER, for the daemon. */
+void          test_seed_root             (const char  *root);
 
 /* A SoupSession that never consults system proxy settings. */
 SoupSession  *test_session_new           (void);
@@ -74,6 +117,7 @@ typedef struct
   gushort                  close_code;
   GError                  *error;
   guint                    http_status;  /* of a refused upgrade */
+  GQueue                   stash;        /* JsonObject *, set aside by test_client_call() */
 } TestClient;
 
 /* Connects to @url (ws://...) with an optional Bearer token; waits for the
@@ -97,6 +141,16 @@ JsonObject   *test_client_receive        (TestClient  *c,
 /* Sends and waits for the next message; fails the test when none comes. */
 JsonObject   *test_client_request        (TestClient  *c,
                                           const char  *text);
+/* Sends @text, which carries "id": @id, and returns the reply with that
+ * id; messages that come before it (broadcasts) are set aside for
+ * test_client_next(). Fails the test when no reply comes. */
+JsonObject   *test_client_call           (TestClient  *c,
+                                          const char  *id,
+                                          const char  *text);
+/* The oldest message set aside, else the next one received; NULL when none
+ * came within @timeout_ms. */
+JsonObject   *test_client_next           (TestClient  *c,
+                                          guint        timeout_ms);
 /* Waits for the close and returns its code. */
 gushort       test_client_wait_closed    (TestClient  *c);
 

@@ -18,6 +18,7 @@
 #define READ_CHUNK          (16 * 1024)
 #define CLOSE_TIMEOUT_MS    2000
 #define DEFAULT_MAX_MESSAGE (1024 * 1024)
+#define DEFAULT_MAX_BACKLOG (16 * 1024 * 1024)
 
 enum {
   OP_CONTINUATION = 0x0,
@@ -54,6 +55,7 @@ struct _KantorClientConnection
   GByteArray              *outgoing;       /* bytes not yet written */
   gsize                    outgoing_sent;  /* how much of outgoing went out */
   gsize                    max_message_size;
+  gsize                    max_backlog;
 
   State                    state;
   guint                    close_sent : 1;
@@ -300,6 +302,18 @@ send_frame (KantorClientConnection *self,
       for (guint i = 0; i < 8; i++)
         header[2 + i] = (guint8) ((guint64) len >> (56 - 8 * i));
       hlen = 10;
+    }
+
+  /* A peer that does not read cannot make us hold unbounded memory. Its
+   * socket is full, so a close frame would not get through either. */
+  if (self->outgoing->len - self->outgoing_sent + len > self->max_backlog)
+    {
+      g_debug ("Client %s: backlog over %" G_GSIZE_FORMAT " bytes, closing", self->client_id,
+               self->max_backlog);
+      if (self->close_code == 0)
+        self->close_code = 1013;
+      close_io (self);
+      return;
     }
 
   /* One buffer, one write: replies are small and a copy is cheaper than a
@@ -684,6 +698,7 @@ kantor_client_connection_init (KantorClientConnection *self)
   self->message = g_byte_array_new ();
   self->outgoing = g_byte_array_sized_new (1024);
   self->max_message_size = DEFAULT_MAX_MESSAGE;
+  self->max_backlog = DEFAULT_MAX_BACKLOG;
 }
 
 static gboolean
@@ -779,6 +794,14 @@ kantor_client_connection_set_max_message_size (KantorClientConnection *self,
 {
   g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
   self->max_message_size = max_size;
+}
+
+void
+kantor_client_connection_set_max_backlog (KantorClientConnection *self,
+                                          gsize                   max_backlog)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+  self->max_backlog = MAX (max_backlog, 1024);
 }
 
 gsize

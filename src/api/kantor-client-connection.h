@@ -42,83 +42,101 @@ typedef void (*KantorMessageFunc) (KantorClientConnection *self,
 
 /* Takes over @stream, on which the WebSocket handshake (101) was just
  * written, and speaks RFC 6455 on it as the server side. */
-KantorClientConnection  *kantor_client_connection_new             (GIOStream               *stream,
-                                                                   const char              *peer_address);
+KantorClientConnection  *kantor_client_connection_new          (GIOStream              *stream,
+                                                                const char             *peer);
 
-const char              *kantor_client_connection_get_client_id   (KantorClientConnection  *self);
-const char              *kantor_client_connection_get_peer_address (KantorClientConnection *self);
-void                     kantor_client_connection_set_message_func (KantorClientConnection *self,
-                                                                    KantorMessageFunc       func,
-                                                                    gpointer                user_data);
+const char              *kantor_client_connection_get_client_id (KantorClientConnection *self);
+const char              *kantor_client_connection_get_peer_address
+                                                               (KantorClientConnection *self);
+void                     kantor_client_connection_set_message_func
+                                                               (KantorClientConnection *self,
+                                                                KantorMessageFunc       func,
+                                                                gpointer                user_data);
 /* Messages over @max_size bytes (however fragmented) close with 1009. */
-void                     kantor_client_connection_set_max_message_size (KantorClientConnection *self,
-                                                                        gsize                   max_size);
+void                     kantor_client_connection_set_max_message_size
+                                                               (KantorClientConnection *self,
+                                                                gsize                   max_size);
+/* When the unsent backlog would pass @max_backlog bytes (default 16 MiB) the
+ * connection is dropped (close code 1013 recorded; the peer's socket is
+ * full, so no close frame reaches it). */
+void                     kantor_client_connection_set_max_backlog
+                                                               (KantorClientConnection *self,
+                                                                gsize                   max_backlog);
 /* Bytes queued but not yet written to the socket: the flow-control signal
  * for stream fan-out. */
-gsize                    kantor_client_connection_get_backlog     (KantorClientConnection  *self);
-/* Sends a WebSocket ping; the answer (or any message) updates last-seen. */
-void                     kantor_client_connection_ping            (KantorClientConnection  *self);
+gsize                    kantor_client_connection_get_backlog  (KantorClientConnection *self);
+/* Sends a WebSocket ping; the answer (or any frame) updates last-seen. */
+void                     kantor_client_connection_ping         (KantorClientConnection *self);
 /* The close code sent or received; 0 while open. */
-gushort                  kantor_client_connection_get_close_code  (KantorClientConnection  *self);
+gushort                  kantor_client_connection_get_close_code
+                                                               (KantorClientConnection *self);
 /* Cancelled when the connection closes: pass it to async work done for it. */
-GCancellable            *kantor_client_connection_get_cancellable (KantorClientConnection  *self);
-gboolean                 kantor_client_connection_is_open         (KantorClientConnection  *self);
+GCancellable            *kantor_client_connection_get_cancellable
+                                                               (KantorClientConnection *self);
+gboolean                 kantor_client_connection_is_open      (KantorClientConnection *self);
 
 /* Authentication state. */
-gboolean                 kantor_client_connection_is_authenticated (KantorClientConnection *self);
-const KantorAuthGrant   *kantor_client_connection_get_grant       (KantorClientConnection  *self);
-void                     kantor_client_connection_set_grant       (KantorClientConnection  *self,
-                                                                   KantorAuthGrant         *grant);
+gboolean                 kantor_client_connection_is_authenticated
+                                                               (KantorClientConnection *self);
+const KantorAuthGrant   *kantor_client_connection_get_grant    (KantorClientConnection *self);
+/* @grant: (transfer full) (nullable) */
+void                     kantor_client_connection_set_grant    (KantorClientConnection *self,
+                                                                KantorAuthGrant        *grant);
 
 /* Token bucket: @rate messages a second, bursts up to @burst. 0 disables. */
-void                     kantor_client_connection_set_rate_limit  (KantorClientConnection  *self,
-                                                                   double                   rate,
-                                                                   double                   burst);
+void                     kantor_client_connection_set_rate_limit
+                                                               (KantorClientConnection *self,
+                                                                double                  rate,
+                                                                double                  burst);
 /* Takes one token; FALSE when the bucket is empty. */
-gboolean                 kantor_client_connection_take_token      (KantorClientConnection  *self,
-                                                                   gint64                   now_us);
+gboolean                 kantor_client_connection_take_token   (KantorClientConnection *self,
+                                                                gint64                  now_us);
 
 /* Liveness: the monotonic time of the last frame from the peer. */
-void                     kantor_client_connection_touch           (KantorClientConnection  *self,
-                                                                   gint64                   now_us);
-gint64                   kantor_client_connection_get_last_seen   (KantorClientConnection  *self);
+void                     kantor_client_connection_touch        (KantorClientConnection *self,
+                                                                gint64                  now_us);
+gint64                   kantor_client_connection_get_last_seen
+                                                               (KantorClientConnection *self);
 
-void                     kantor_client_connection_set_outgoing_hook (KantorClientConnection *self,
-                                                                     KantorOutgoingHook      hook,
-                                                                     gpointer                user_data,
-                                                                     GDestroyNotify          destroy);
+void                     kantor_client_connection_set_outgoing_hook
+                                                               (KantorClientConnection *self,
+                                                                KantorOutgoingHook      hook,
+                                                                gpointer                user_data,
+                                                                GDestroyNotify          destroy);
 
 /* Sends @text as is, through the outgoing hook if one is set. FALSE when the
  * connection is no longer open (nothing is sent then). */
-gboolean                 kantor_client_connection_send            (KantorClientConnection  *self,
-                                                                   const char              *text,
-                                                                   KantorOutgoingKind       kind);
+gboolean                 kantor_client_connection_send         (KantorClientConnection *self,
+                                                                const char             *text,
+                                                                KantorOutgoingKind      kind);
 /* Writes @text to the socket now, bypassing the hook (for the hook itself). */
-gboolean                 kantor_client_connection_send_now        (KantorClientConnection  *self,
-                                                                   const char              *text);
+gboolean                 kantor_client_connection_send_now     (KantorClientConnection *self,
+                                                                const char             *text);
 
 /* Direct replies: @id is the request's id (may be NULL). */
-void                     kantor_client_connection_reply           (KantorClientConnection  *self,
-                                                                   JsonNode                *id,
-                                                                   const char              *status,
-                                                                   JsonObject              *data);
-void                     kantor_client_connection_reply_error     (KantorClientConnection  *self,
-                                                                   JsonNode                *id,
-                                                                   KantorErrorCode          code,
-                                                                   const char              *message,
-                                                                   JsonObject              *details);
+void                     kantor_client_connection_reply        (KantorClientConnection *self,
+                                                                JsonNode               *id,
+                                                                const char             *status,
+                                                                JsonObject             *data);
+void                     kantor_client_connection_reply_error  (KantorClientConnection *self,
+                                                                JsonNode               *id,
+                                                                KantorErrorCode         code,
+                                                                const char             *message,
+                                                                JsonObject             *details);
 /* Maps @error through the error table. Internal faults (handler_error) are
  * logged with a correlation id that the reply carries in details. */
-void                     kantor_client_connection_reply_gerror    (KantorClientConnection  *self,
-                                                                   JsonNode                *id,
-                                                                   const GError            *error);
-void                     kantor_client_connection_send_status     (KantorClientConnection  *self,
-                                                                   JsonNode                *id,
-                                                                   const char              *status,
-                                                                   JsonObject              *fields);
+void                     kantor_client_connection_reply_gerror (KantorClientConnection *self,
+                                                                JsonNode               *id,
+                                                                const GError           *error);
+void                     kantor_client_connection_send_status  (KantorClientConnection *self,
+                                                                JsonNode               *id,
+                                                                const char             *status,
+                                                                JsonObject             *fields);
 
-void                     kantor_client_connection_close           (KantorClientConnection  *self,
-                                                                   gushort                  code,
-                                                                   const char              *reason);
+/* Sends a close frame; "closed" follows when the peer answers (or after a
+ * short grace period). */
+void                     kantor_client_connection_close        (KantorClientConnection *self,
+                                                                gushort                 code,
+                                                                const char             *reason);
 
 G_END_DECLS

@@ -797,7 +797,20 @@ kantor_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->connections != NULL)
-    g_hash_table_remove_all (self->connections);
+    {
+      g_autoptr(GPtrArray) left = kantor_server_dup_connections (self);
+
+      /* Connections still closing are dropped without calling back into a
+       * server that is going away. */
+      for (guint i = 0; i < left->len; i++)
+        {
+          KantorClientConnection *connection = g_ptr_array_index (left, i);
+
+          kantor_client_connection_set_message_func (connection, NULL, NULL);
+          g_signal_handlers_disconnect_by_func (connection, on_connection_closed, self);
+        }
+      g_hash_table_remove_all (self->connections);
+    }
   g_clear_object (&self->soup);
   g_clear_pointer (&self->router, kantor_router_free);
   g_clear_object (&self->auth);

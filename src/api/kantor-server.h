@@ -21,7 +21,8 @@ G_BEGIN_DECLS
 #define KANTOR_SERVER_DEFAULT_STALE_TIMEOUT     60
 #define KANTOR_SERVER_MAX_MESSAGE_SIZE          (1024 * 1024)
 
-/* Close codes the server uses besides libsoup's own (1007, 1009 on a frame). */
+/* Close codes (besides 1002 for protocol violations and 1007 for invalid
+ * UTF-8, sent by the connection itself). */
 #define KANTOR_CLOSE_GOING_AWAY        1001  /* server shutdown */
 #define KANTOR_CLOSE_UNSUPPORTED_DATA  1003  /* binary message */
 #define KANTOR_CLOSE_POLICY_VIOLATION  1008  /* stopped answering pings */
@@ -57,7 +58,8 @@ void          kantor_server_set_max_connections (KantorServer *self,
 void          kantor_server_set_rate_limit   (KantorServer  *self,
                                               double         per_second,
                                               double         burst);
-/* Ping every @interval seconds; close peers silent for @stale_timeout. */
+/* Ping every @interval seconds; close peers silent for @stale_timeout
+ * (1008). */
 void          kantor_server_set_keepalive    (KantorServer  *self,
                                               guint          interval,
                                               guint          stale_timeout);

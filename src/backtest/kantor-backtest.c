@@ -64,10 +64,29 @@ typedef struct
   char                 *path;
   KantorEngine         *engine;
   GPtrArray            *strategies;   /* KantorStrategy, column order */
-  GHashTable           *slots;        /* interned symbol -> GArray of guint slots */
+  GHashTable           *slots;        /* interned symbol -> DumpSymbol */
+  const char           *cached_name;  /* the symbol of the last event */
+  struct _DumpSymbol   *cached;
   GString              *line;
   gboolean              failed;
 } Dump;
+
+/* What a row needs of a symbol, looked up once rather than per event. */
+typedef struct _DumpSymbol
+{
+  GArray             *slots;          /* guint slots, column order */
+  KantorIndicatorSet *set;
+  const KantorQuote  *quote;
+} DumpSymbol;
+
+static void
+dump_symbol_free (gpointer data)
+{
+  DumpSymbol *symbol = data;
+
+  g_array_unref (symbol->slots);
+  g_free (symbol);
+}
 
 static gboolean
 parse_number (const char  *option,
@@ -278,9 +297,25 @@ append_number (GString *out,
                double   v)
 {
   char buf[32];
+  gsize len = kantor_format_double (v, buf);
 
-  kantor_format_double (v, buf);
-  g_string_append (out, buf);
+  g_string_append_len (out, buf, (gssize) len);
+}
+
+static void
+append_int64 (GString *out,
+              gint64   v)
+{
+  char buf[24];
+  guint64 u = v < 0 ? 0 - (guint64) v : (guint64) v;
+  int i = sizeof buf;
+
+  do
+    buf[--i] = (char) ('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    buf[--i] = '-';
+  g_string_append_len (out, buf + i, (gssize) sizeof buf - i);
 }
 
 static void
@@ -288,20 +323,29 @@ dump_on_event (const KantorMarketEvent *event,
                gpointer                 user_data)
 {
   Dump *dump = user_data;
-  GArray *slots = g_hash_table_lookup (dump->slots, event->symbol);
+  DumpSymbol *symbol;
+  GArray *slots;
   KantorIndicatorSet *set;
   const KantorQuote *quote;
   guint i;
 
-  if (slots == NULL || dump->failed)
+  if (event->symbol != dump->cached_name)
+    {
+      dump->cached_name = event->symbol;
+      dump->cached = g_hash_table_lookup (dump->slots, event->symbol);
+    }
+  symbol = dump->cached;
+  if (symbol == NULL || dump->failed)
     return;
-
-  set = kantor_engine_get_indicator_set (dump->engine, event->symbol);
-  quote = kantor_engine_get_quote (dump->engine, event->symbol);
+  slots = symbol->slots;
+  set = symbol->set;
+  quote = symbol->quote;
 
   g_string_truncate (dump->line, 0);
-  g_string_append_printf (dump->line, "%" G_GINT64_FORMAT ",%s,%s,", event->time_ms,
-                          event->symbol, event->kind == KANTOR_EVENT_TRADE ? "trade" : "book");
+  append_int64 (dump->line, event->time_ms);
+  g_string_append_c (dump->line, ',');
+  g_string_append (dump->line, event->symbol);
+  g_string_append (dump->line, event->kind == KANTOR_EVENT_TRADE ? ",trade," : ",book,");
   if (event->kind == KANTOR_EVENT_TRADE)
     append_number (dump->line, event->price);
   g_string_append_c (dump->line, ',');
@@ -339,14 +383,20 @@ dump_open (Dump          *dump,
   dump->path = g_strdup (path);
   dump->engine = engine;
   dump->line = g_string_new (NULL);
-  dump->slots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
+  dump->slots = g_hash_table_new_full (NULL, NULL, NULL, dump_symbol_free);
 
   /* Every declared indicator of every strategy, in document order; a spec
    * already in a symbol's set keeps its slot (adding it again is a
    * lookup), an unused one is added so that it is computed too. */
   for (i = 0; symbols[i] != NULL; i++)
-    g_hash_table_insert (dump->slots, (gpointer) symbols[i],
-                         g_array_new (FALSE, FALSE, sizeof (guint)));
+    {
+      DumpSymbol *symbol = g_new0 (DumpSymbol, 1);
+
+      symbol->slots = g_array_new (FALSE, FALSE, sizeof (guint));
+      symbol->set = kantor_engine_get_indicator_set (engine, symbols[i]);
+      symbol->quote = kantor_engine_get_quote (engine, symbols[i]);
+      g_hash_table_insert (dump->slots, (gpointer) symbols[i], symbol);
+    }
 
   for (j = 0; j < strategies->len; j++)
     {
@@ -358,11 +408,11 @@ dump_open (Dump          *dump,
                                   kantor_strategy_get_indicator_key (strategy, k));
           for (i = 0; symbols[i] != NULL; i++)
             {
+              DumpSymbol *symbol = g_hash_table_lookup (dump->slots, symbols[i]);
               guint slot = kantor_indicator_set_add (
-                kantor_engine_get_indicator_set (engine, symbols[i]),
-                kantor_strategy_get_indicator_spec (strategy, k));
+                symbol->set, kantor_strategy_get_indicator_spec (strategy, k));
 
-              g_array_append_val (g_hash_table_lookup (dump->slots, symbols[i]), slot);
+              g_array_append_val (symbol->slots, slot);
             }
         }
     }

@@ -15,16 +15,22 @@
 #include <glib/gstdio.h>
 
 #include "kantor-auth.h"
+#include "kantor-market-feed.h"
 #include "kantor-server.h"
+#include "kantor-session-api.h"
+#include "kantor-session-manager.h"
 #include "kantor-store.h"
+#include "kantor-strategy-api.h"
+#include "kantor-strategy-manager.h"
 
 /* How long a shutdown waits for peers to answer the close frame. */
 #define SHUTDOWN_GRACE_MS 2000
 
 typedef struct
 {
-  GMainLoop    *loop;
-  KantorServer *server;
+  GMainLoop            *loop;
+  KantorServer         *server;
+  KantorSessionManager *sessions;
   guint         grace_id;
   gulong        notify_id;
   gboolean      stopping;
@@ -206,6 +212,10 @@ on_signal (gpointer user_data)
   d->stopping = TRUE;
   g_print ("kantord: shutting down\n");
 
+  /* Running sessions end first, as interrupted, with their results so far
+   * queued for the store; closing the store at exit waits for them. */
+  kantor_session_manager_shutdown (d->sessions);
+
   /* Close every peer with 1001 and let the close handshakes finish. */
   kantor_server_shutdown (d->server, KANTOR_CLOSE_GOING_AWAY, "Server shutting down");
   if (kantor_server_get_n_connections (d->server) == 0)
@@ -229,6 +239,10 @@ main (int   argc,
   g_autoptr(KantorStore) store = NULL;
   g_autoptr(KantorAuth) auth = NULL;
   g_autoptr(KantorServer) server = NULL;
+  g_autoptr(KantorMarketFeed) feed = NULL;
+  g_autoptr(KantorStrategyManager) strategies = NULL;
+  g_autoptr(KantorSessionManager) sessions = NULL;
+  g_autofree char *strategies_dir = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *root = NULL;
   g_autofree char *bind = NULL;
@@ -344,7 +358,33 @@ main (int   argc,
       return 0;
     }
 
+  /* The embedded synthetic market until an exchange is configured. */
+  feed = kantor_market_feed_new_synthetic (1);
+  strategies_dir = g_build_filename (config_dir, "strategies", NULL);
+  strategies = kantor_strategy_manager_new (strategies_dir, feed, &error);
+  if (strategies == NULL)
+    {
+      g_printerr ("kantord: %s\n", error->message);
+      g_clear_object (&auth);
+      kantor_store_close (store);
+      return 1;
+    }
+  sessions = kantor_session_manager_new (store, strategies, feed, data_dir, &error);
+  if (sessions == NULL)
+    {
+      g_printerr ("kantord: %s\n", error->message);
+      g_clear_object (&strategies);
+      g_clear_object (&auth);
+      kantor_store_close (store);
+      return 1;
+    }
+  if (kantor_session_manager_get_n_interrupted (sessions) > 0)
+    g_print ("kantord: %u session(s) were running when the server stopped; marked "
+             "interrupted\n", kantor_session_manager_get_n_interrupted (sessions));
+
   server = kantor_server_new (auth);
+  kantor_strategy_api_register (kantor_server_get_router (server), strategies);
+  kantor_session_api_register (server, sessions);
   g_object_set (server,
                 "max-connections", limits.max_connections,
                 "rate-limit", limits.rate_limit,
@@ -374,6 +414,7 @@ main (int   argc,
   loop = g_main_loop_new (NULL, FALSE);
   d.loop = loop;
   d.server = server;
+  d.sessions = sessions;
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &d);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &d);
 
@@ -383,8 +424,15 @@ main (int   argc,
   g_source_remove (sigterm_id);
   g_clear_signal_handler (&d.notify_id, server);
   g_clear_object (&server);
+  kantor_session_manager_shutdown (sessions);
+  g_clear_object (&sessions);
+  g_clear_object (&strategies);
+  g_clear_object (&feed);
   g_clear_object (&auth);
   kantor_store_close (store);
+  /* Let what the sessions' workers posted last run and release them. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_print ("kantord: stopped\n");
   return 0;
 }

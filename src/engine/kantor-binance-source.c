@@ -40,14 +40,12 @@ typedef struct
 
 struct _KantorBinanceSource
 {
-  GObject          parent_instance;
+  GObject            parent_instance;
 
-  const char     **symbols;
-  Stream          *streams;
-  guint            n_streams;
-  KantorMergeHeap *heap;
-  gboolean         primed;
-  GError          *failure;     /* once set, every later read reports it */
+  const char       **symbols;
+  Stream            *streams;
+  guint              n_streams;
+  KantorStreamMerge *merge;
 };
 
 static void kantor_binance_source_iface_init (KantorMarketSourceInterface *iface);
@@ -445,64 +443,24 @@ stream_advance (Stream  *stream,
     }
 }
 
-static gboolean
-prime (KantorBinanceSource  *self,
-       GError              **error)
+static const KantorMarketEvent *
+advance_stream (gpointer   user_data,
+                guint      index,
+                GError   **error)
 {
-  guint i;
+  KantorBinanceSource *self = user_data;
+  Stream *stream = &self->streams[index];
 
-  self->primed = TRUE;
-  for (i = 0; i < self->n_streams; i++)
-    {
-      GError *local_error = NULL;
-
-      if (stream_advance (&self->streams[i], &local_error))
-        kantor_merge_heap_push (self->heap, i, self->streams[i].next.time_ms);
-      else if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
+  return stream_advance (stream, error) ? &stream->next : NULL;
 }
 
 static gsize
 kantor_binance_source_read (KantorMarketSource *source,
-                            KantorMarketEvent  *events,
-                            gsize               n_events,
-                            GError            **error)
+                       KantorMarketEvent  *events,
+                       gsize               n_events,
+                       GError            **error)
 {
-  KantorBinanceSource *self = KANTOR_BINANCE_SOURCE (source);
-  gsize n = 0;
-
-  if (self->failure == NULL && !self->primed)
-    prime (self, &self->failure);
-
-  while (self->failure == NULL && n < n_events)
-    {
-      Stream *stream;
-      guint index;
-
-      if (!kantor_merge_heap_pop (self->heap, &index))
-        break;
-
-      stream = &self->streams[index];
-      events[n++] = stream->next;
-
-      /* A bad row ends the source for good: reading on past it would hand
-       * out the other files' events without this one's. What came before
-       * it in this batch is still handed out; the error comes with the
-       * next call, and with every call after. */
-      if (stream_advance (stream, &self->failure))
-        kantor_merge_heap_push (self->heap, index, stream->next.time_ms);
-    }
-
-  if (n == 0 && self->failure != NULL)
-    g_propagate_error (error, g_error_copy (self->failure));
-
-  return n;
+  return kantor_stream_merge_read (KANTOR_BINANCE_SOURCE (source)->merge, events, n_events, error);
 }
 
 static const char * const *
@@ -531,8 +489,7 @@ kantor_binance_source_finalize (GObject *object)
     }
   g_free (self->streams);
   g_free (self->symbols);
-  g_clear_pointer (&self->heap, kantor_merge_heap_free);
-  g_clear_error (&self->failure);
+  g_clear_pointer (&self->merge, kantor_stream_merge_free);
 
   G_OBJECT_CLASS (kantor_binance_source_parent_class)->finalize (object);
 }
@@ -723,11 +680,11 @@ kantor_binance_source_new (const char  *path,
   self->symbols = g_new0 (const char *, self->n_streams + 1);
   for (i = 0; i < self->n_streams; i++)
     self->symbols[i] = self->streams[i].symbol;
-  self->heap = kantor_merge_heap_new (self->n_streams);
+  self->merge = kantor_stream_merge_new (self->n_streams, advance_stream, self);
 
   /* Open every first file now, so that a missing or malformed file is
    * reported before anything runs. */
-  if (!prime (self, error))
+  if (!kantor_stream_merge_prime (self->merge, error))
     return NULL;
 
   return KANTOR_MARKET_SOURCE (g_steal_pointer (&self));

@@ -33,15 +33,13 @@ typedef struct
 
 struct _KantorCollectionSource
 {
-  GObject          parent_instance;
+  GObject            parent_instance;
 
-  const char     **symbols;     /* interned, sorted, NULL-terminated */
-  guint            n_symbols;
-  Stream          *streams;     /* trades of every symbol, then books */
-  guint            n_streams;
-  KantorMergeHeap *heap;
-  gboolean         primed;
-  GError          *failure;     /* once set, every later read reports it */
+  const char       **symbols;   /* interned, sorted, NULL-terminated */
+  guint              n_symbols;
+  Stream            *streams;   /* trades of every symbol, then books */
+  guint              n_streams;
+  KantorStreamMerge *merge;
 };
 
 static void kantor_collection_source_iface_init (KantorMarketSourceInterface *iface);
@@ -210,9 +208,10 @@ parse_levels (const Row       *row,
   return TRUE;
 }
 
-/* Scans ",number" @n times. */
+/* Scans ",number" @n times; the line starts at @line. */
 static inline gboolean
 scan_numbers (const char **p,
+              const char  *line,
               const char  *end,
               double      *values,
               guint        n)
@@ -224,7 +223,8 @@ scan_numbers (const char **p,
       if (*p == end || **p != ',')
         return FALSE;
       (*p)++;
-      if (!kantor_csv_scan_double (p, end, &values[i]))
+      if (!kantor_csv_try_scan_double (p, line, end, &values[i])
+          && !kantor_csv_scan_double (p, end, &values[i]))
         return FALSE;
     }
   return TRUE;
@@ -270,13 +270,14 @@ stream_scan_line (Stream     *stream,
   double v[15];
   gint64 t;
 
-  if (!kantor_csv_scan_seconds_ms (&p, end, &t)
+  if (!(kantor_csv_try_scan_seconds_ms (&p, end, &t)
+        || kantor_csv_scan_seconds_ms (&p, end, &t))
       || (stream->started && t < stream->last_time_ms))
     return FALSE;
 
   if (ev->kind == KANTOR_EVENT_TRADE)
     {
-      if (!scan_numbers (&p, end, v, 3) || p != end
+      if (!scan_numbers (&p, line, end, v, 3) || p != end
           || !(isfinite (v[0]) && v[0] > 0 && isfinite (v[1]) && v[1] > 0
                && isfinite (v[2]) && v[2] >= 0))
         return FALSE;
@@ -287,7 +288,7 @@ stream_scan_line (Stream     *stream,
     {
       KantorBookLevel bids[KANTOR_BOOK_LEVELS], asks[KANTOR_BOOK_LEVELS];
 
-      if (!scan_numbers (&p, end, v, 15) || p != end
+      if (!scan_numbers (&p, line, end, v, 15) || p != end
           || !levels_valid (v, TRUE, bids) || !levels_valid (v + 6, FALSE, asks)
           || !(isfinite (v[12]) && v[12] >= 0 && isfinite (v[13]) && v[13] >= 0
                && isfinite (v[14])))
@@ -361,64 +362,24 @@ stream_advance (Stream  *stream,
     }
 }
 
-static gboolean
-prime (KantorCollectionSource  *self,
-       GError                 **error)
+static const KantorMarketEvent *
+advance_stream (gpointer   user_data,
+                guint      index,
+                GError   **error)
 {
-  guint i;
+  KantorCollectionSource *self = user_data;
+  Stream *stream = &self->streams[index];
 
-  self->primed = TRUE;
-  for (i = 0; i < self->n_streams; i++)
-    {
-      GError *local_error = NULL;
-
-      if (stream_advance (&self->streams[i], &local_error))
-        kantor_merge_heap_push (self->heap, i, self->streams[i].next.time_ms);
-      else if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
+  return stream_advance (stream, error) ? &stream->next : NULL;
 }
 
 static gsize
 kantor_collection_source_read (KantorMarketSource *source,
-                               KantorMarketEvent  *events,
-                               gsize               n_events,
-                               GError            **error)
+                          KantorMarketEvent  *events,
+                          gsize               n_events,
+                          GError            **error)
 {
-  KantorCollectionSource *self = KANTOR_COLLECTION_SOURCE (source);
-  gsize n = 0;
-
-  if (self->failure == NULL && !self->primed)
-    prime (self, &self->failure);
-
-  while (self->failure == NULL && n < n_events)
-    {
-      Stream *stream;
-      guint index;
-
-      if (!kantor_merge_heap_pop (self->heap, &index))
-        break;
-
-      stream = &self->streams[index];
-      events[n++] = stream->next;
-
-      /* A bad row ends the source for good: reading on past it would hand
-       * out the other files' events without this one's. What came before
-       * it in this batch is still handed out; the error comes with the
-       * next call, and with every call after. */
-      if (stream_advance (stream, &self->failure))
-        kantor_merge_heap_push (self->heap, index, stream->next.time_ms);
-    }
-
-  if (n == 0 && self->failure != NULL)
-    g_propagate_error (error, g_error_copy (self->failure));
-
-  return n;
+  return kantor_stream_merge_read (KANTOR_COLLECTION_SOURCE (source)->merge, events, n_events, error);
 }
 
 static const char * const *
@@ -446,8 +407,7 @@ kantor_collection_source_finalize (GObject *object)
     g_clear_pointer (&self->streams[i].reader, kantor_csv_reader_free);
   g_free (self->streams);
   g_free (self->symbols);
-  g_clear_pointer (&self->heap, kantor_merge_heap_free);
-  g_clear_error (&self->failure);
+  g_clear_pointer (&self->merge, kantor_stream_merge_free);
 
   G_OBJECT_CLASS (kantor_collection_source_parent_class)->finalize (object);
 }
@@ -618,7 +578,6 @@ kantor_collection_source_new (const char          *path,
   self->symbols = g_new0 (const char *, chosen->len + 1);
   memcpy (self->symbols, chosen->pdata, chosen->len * sizeof (char *));
   self->streams = g_new0 (Stream, 2 * chosen->len);
-  self->heap = kantor_merge_heap_new (2 * chosen->len);
 
   /* Stream order is the tie-break at equal timestamps: every symbol's
    * trades first, then every symbol's book updates. */
@@ -662,6 +621,7 @@ kantor_collection_source_new (const char          *path,
             memset (books, 0, sizeof *books);
         }
     }
+  self->merge = kantor_stream_merge_new (self->n_streams, advance_stream, self);
 
   return KANTOR_MARKET_SOURCE (g_steal_pointer (&self));
 }
@@ -673,7 +633,7 @@ kantor_collection_source_set_max_line_length (KantorCollectionSource *self,
   guint i;
 
   g_return_if_fail (KANTOR_IS_COLLECTION_SOURCE (self));
-  g_return_if_fail (!self->primed);
+  g_return_if_fail (!kantor_stream_merge_is_primed (self->merge));
 
   for (i = 0; i < self->n_streams; i++)
     kantor_csv_reader_set_max_line_length (self->streams[i].reader, max_length);

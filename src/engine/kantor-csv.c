@@ -670,9 +670,7 @@ kantor_csv_parse_seconds_ms (const char *str,
   return TRUE;
 }
 
-/* Reads a run of digits at @p into @mantissa; returns the end of the run.
- * (Eight-bytes-at-a-time variants measured slower: the numbers of market
- * data are a handful of digits.) */
+/* Reads a run of digits at @p into @mantissa; returns the end of the run. */
 static inline const char *
 scan_digits (const char *p,
              const char *end,
@@ -692,8 +690,8 @@ kantor_csv_scan_double (const char **cursor,
                         const char  *end,
                         double      *value)
 {
-  const char *start = *cursor;
-  const char *p = start;
+  const char *start;
+  const char *p;
   const char *digits_start;
   const char *field_end;
   guint64 mantissa = 0;
@@ -701,6 +699,10 @@ kantor_csv_scan_double (const char **cursor,
   gboolean negative = FALSE;
   double v;
 
+  if (kantor_csv_try_scan_double (cursor, *cursor, end, value))
+    return TRUE;
+
+  start = p = *cursor;
   if (p < end && *p == '-')
     {
       negative = TRUE;
@@ -752,10 +754,17 @@ kantor_csv_scan_seconds_ms (const char **cursor,
                             gint64      *time_ms)
 {
   const char *start = *cursor;
-  const char *field_end = memchr (start, ',', end - start);
+  const char *field_end;
+
+  if (kantor_csv_try_scan_seconds_ms (cursor, end, time_ms))
+    return TRUE;
+
+  field_end = memchr (start, ',', end - start);
 
   if (field_end == NULL)
     field_end = end;
   *cursor = field_end;
   return kantor_csv_parse_seconds_ms (start, field_end - start, time_ms);
 }
+
+

@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "kantor-market-source.h"
@@ -117,6 +119,193 @@ gboolean         kantor_csv_scan_double                (const char      **cursor
 gboolean         kantor_csv_scan_seconds_ms            (const char      **cursor,
                                                         const char       *end,
                                                         gint64           *time_ms);
+
+/* Inline fast paths of the one-pass scanners, eight bytes at a time. A
+ * loop over the digits of market data (a handful each, of varying count)
+ * pays a mispredicted branch at the end of every run; these find where a
+ * run ends and what it is worth without a branch per digit, and only
+ * where eight bytes are there to read. Each returns FALSE, changing
+ * nothing, when the text is not of the common shape; the full scanner
+ * then decides. */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN && defined (__GNUC__)
+#define KANTOR_CSV_SWAR 1
+
+static inline guint64
+kantor_csv_load8 (const char *p)
+{
+  guint64 x;
+
+  memcpy (&x, p, sizeof x);
+  return x;
+}
+
+/* How many of the eight bytes, from the first, are ASCII digits. A byte
+ * below '0' sets bit 7 of x - '0' (its borrow only reaches later bytes), a
+ * byte above '9' sets bit 7 of x + 0x46 or of x - '0'; digits set neither. */
+static inline guint
+kantor_csv_digit_run8 (guint64 x)
+{
+  guint64 flags = ((x - G_GUINT64_CONSTANT (0x3030303030303030))
+                   | (x + G_GUINT64_CONSTANT (0x4646464646464646)))
+                  & G_GUINT64_CONSTANT (0x8080808080808080);
+
+  return flags == 0 ? 8 : (guint) __builtin_ctzll (flags) >> 3;
+}
+
+/* The value of the first @n (1 to 8) bytes of @x, all digits. */
+static inline guint64
+kantor_csv_digits_value8 (guint64 x,
+                          guint   n)
+{
+  /* The digits move to the top, zeros (leading digits) fill the bottom. */
+  guint64 v = (x - G_GUINT64_CONSTANT (0x3030303030303030)) << (8 * (8 - n));
+
+  v = (v * 10) + (v >> 8);
+  v = (((v & G_GUINT64_CONSTANT (0x000000FF000000FF))
+        * (100 + (G_GUINT64_CONSTANT (1000000) << 32)))
+       + (((v >> 16) & G_GUINT64_CONSTANT (0x000000FF000000FF))
+          * (1 + (G_GUINT64_CONSTANT (10000) << 32)))) >> 32;
+  return v;
+}
+#endif
+
+/* Up to seven digits, maybe a point and up to seven more, then a ',' or
+ * @end: at most 14 digits, so one correctly rounded division is exact
+ * (Clinger), as in kantor_csv_parse_double(). The bytes from @base to
+ * @end are readable: near @end the eight bytes are read from further
+ * back. */
+#ifdef KANTOR_CSV_SWAR
+/* The eight bytes at @p, or what is left of them before @end followed by
+ * zeros; FALSE when neither fits between @base and @end. */
+static inline gboolean
+kantor_csv_load8_in (const char *p,
+                     const char *base,
+                     const char *end,
+                     guint64    *x)
+{
+  if (G_LIKELY (end - p >= 8))
+    *x = kantor_csv_load8 (p);
+  else if (end - base >= 8 && p < end)
+    *x = kantor_csv_load8 (end - 8) >> (8 * (8 - (end - p)));
+  else
+    return FALSE;
+  return TRUE;
+}
+#endif
+
+static inline gboolean
+kantor_csv_try_scan_double (const char **cursor,
+                            const char  *base,
+                            const char  *end,
+                            double      *value)
+{
+#ifdef KANTOR_CSV_SWAR
+  static const guint64 powers[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+  static const double exact_powers[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7 };
+  const char *p = *cursor;
+  gboolean negative = p < end && *p == '-';
+  guint64 x, mantissa;
+  guint n;
+  const char *q;
+
+  p += negative;
+  if (G_UNLIKELY (!kantor_csv_load8_in (p, base, end, &x)))
+    return FALSE;
+  n = kantor_csv_digit_run8 (x);
+  if (G_UNLIKELY (n - 1 >= 7))
+    return FALSE;
+  q = p + n;
+  mantissa = kantor_csv_digits_value8 (x, n);
+  if (G_LIKELY (q < end && *q == '.'))
+    {
+      guint64 y;
+      guint m;
+      double v;
+
+      if (G_UNLIKELY (!kantor_csv_load8_in (q + 1, base, end, &y)))
+        return FALSE;
+      m = kantor_csv_digit_run8 (y);
+      if (G_UNLIKELY (m - 1 >= 7))
+        return FALSE;
+      q += 1 + m;
+      if (G_UNLIKELY (q != end && *q != ','))
+        return FALSE;
+      mantissa = mantissa * powers[m] + kantor_csv_digits_value8 (y, m);
+      v = (double) mantissa / exact_powers[m];
+      *value = negative ? -v : v;
+      *cursor = q;
+      return TRUE;
+    }
+  if (q != end && *q != ',')
+    return FALSE;
+  *value = negative ? -(double) mantissa : (double) mantissa;
+  *cursor = q;
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
+
+/* 1 to 15 digits, maybe a point and 1 to 3 more, then a ',' or @end. */
+static inline gboolean
+kantor_csv_try_scan_seconds_ms (const char **cursor,
+                                const char  *end,
+                                gint64      *time_ms)
+{
+#ifdef KANTOR_CSV_SWAR
+  static const gint64 powers[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+  const char *start = *cursor;
+  guint64 x;
+  guint n;
+  gint64 seconds, millis = 0;
+  int n_frac = 0;
+  const char *q;
+
+  if (G_UNLIKELY (end - start < 16))
+    return FALSE;
+  x = kantor_csv_load8 (start);
+  n = kantor_csv_digit_run8 (x);
+  if (n == 8)
+    {
+      guint64 y = kantor_csv_load8 (start + 8);
+      guint m = kantor_csv_digit_run8 (y);
+
+      if (G_UNLIKELY (m == 8))
+        return FALSE;
+      seconds = (gint64) kantor_csv_digits_value8 (x, 8);
+      if (m > 0)
+        seconds = seconds * powers[m] + (gint64) kantor_csv_digits_value8 (y, m);
+      q = start + 8 + m;
+    }
+  else if (n > 0)
+    {
+      seconds = (gint64) kantor_csv_digits_value8 (x, n);
+      q = start + n;
+    }
+  else
+    {
+      return FALSE;
+    }
+
+  if (q < end && *q == '.')
+    {
+      for (q++; n_frac < 3 && q < end && (guint) (*q - '0') < 10; q++, n_frac++)
+        millis = millis * 10 + (*q - '0');
+      /* More digits must be zeros: the full parser checks those. */
+      if (n_frac == 0 || (q < end && (guint) (*q - '0') < 10))
+        return FALSE;
+      for (; n_frac < 3; n_frac++)
+        millis *= 10;
+    }
+  if (q != end && *q != ',')
+    return FALSE;
+  *cursor = q;
+  *time_ms = seconds * 1000 + millis;
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorCsvReader, kantor_csv_reader_free)
 

@@ -32,6 +32,17 @@ char   *kantor_json_to_string    (JsonNode    *node);
 /* Appends the serialisation of @node to @out. */
 void    kantor_json_append       (GString     *out,
                                   JsonNode    *node);
+typedef enum
+{
+  KANTOR_JSON_NONE      = 0,
+  /* Object members in byte order of their names instead of insertion order
+   * (the canonical form, see kantor-canonical-json.h). */
+  KANTOR_JSON_SORT_KEYS = 1 << 0,
+} KantorJsonFlags;
+
+void    kantor_json_append_with_flags (GString         *out,
+                                       JsonNode        *node,
+                                       KantorJsonFlags  flags);
 /* Appends @str as a quoted, escaped JSON string. */
 void    kantor_json_append_string (GString    *out,
                                    const char *str);

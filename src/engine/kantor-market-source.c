@@ -151,20 +151,12 @@ kantor_merge_heap_push (KantorMergeHeap *self,
   self->entries[i] = entry;
 }
 
-gboolean
-kantor_merge_heap_pop (KantorMergeHeap *self,
-                       guint           *stream)
+/* Puts @entry at the root's place and moves it down to where it belongs. */
+static inline void
+sift_down (KantorMergeHeap *self,
+           HeapEntry        entry)
 {
-  HeapEntry last;
   guint i = 0;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  if (self->size == 0)
-    return FALSE;
-
-  *stream = self->entries[0].stream;
-  last = self->entries[--self->size];
 
   for (;;)
     {
@@ -174,13 +166,26 @@ kantor_merge_heap_pop (KantorMergeHeap *self,
         break;
       if (child + 1 < self->size && entry_less (&self->entries[child + 1], &self->entries[child]))
         child++;
-      if (!entry_less (&self->entries[child], &last))
+      if (!entry_less (&self->entries[child], &entry))
         break;
       self->entries[i] = self->entries[child];
       i = child;
     }
-  if (self->size > 0)
-    self->entries[i] = last;
+  self->entries[i] = entry;
+}
+
+gboolean
+kantor_merge_heap_pop (KantorMergeHeap *self,
+                       guint           *stream)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->size == 0)
+    return FALSE;
+
+  *stream = self->entries[0].stream;
+  if (--self->size > 0)
+    sift_down (self, self->entries[self->size]);
 
   return TRUE;
 }
@@ -191,4 +196,133 @@ kantor_merge_heap_get_size (KantorMergeHeap *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->size;
+}
+
+struct _KantorStreamMerge
+{
+  KantorMergeHeap           *heap;
+  const KantorMarketEvent  **current;  /* per stream, its next event */
+  guint                      n_streams;
+  KantorStreamAdvanceFunc    advance;
+  gpointer                   user_data;
+  gboolean                   primed;
+  GError                    *failure;  /* once set, every later read reports it */
+};
+
+KantorStreamMerge *
+kantor_stream_merge_new (guint                   n_streams,
+                         KantorStreamAdvanceFunc advance,
+                         gpointer                user_data)
+{
+  KantorStreamMerge *self;
+
+  g_return_val_if_fail (advance != NULL, NULL);
+
+  self = g_new0 (KantorStreamMerge, 1);
+  self->heap = kantor_merge_heap_new (n_streams);
+  self->current = g_new0 (const KantorMarketEvent *, MAX (n_streams, 1));
+  self->n_streams = n_streams;
+  self->advance = advance;
+  self->user_data = user_data;
+
+  return self;
+}
+
+void
+kantor_stream_merge_free (KantorStreamMerge *self)
+{
+  if (self == NULL)
+    return;
+
+  kantor_merge_heap_free (self->heap);
+  g_free (self->current);
+  g_clear_error (&self->failure);
+  g_free (self);
+}
+
+gboolean
+kantor_stream_merge_prime (KantorStreamMerge  *self,
+                           GError            **error)
+{
+  guint i;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!self->primed)
+    {
+      self->primed = TRUE;
+      for (i = 0; i < self->n_streams && self->failure == NULL; i++)
+        {
+          const KantorMarketEvent *next = self->advance (self->user_data, i, &self->failure);
+
+          if (next != NULL)
+            {
+              self->current[i] = next;
+              kantor_merge_heap_push (self->heap, i, next->time_ms);
+            }
+        }
+    }
+
+  if (self->failure != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->failure));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kantor_stream_merge_is_primed (KantorStreamMerge *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->primed;
+}
+
+gsize
+kantor_stream_merge_read (KantorStreamMerge  *self,
+                          KantorMarketEvent  *events,
+                          gsize               n_events,
+                          GError            **error)
+{
+  KantorMergeHeap *heap;
+  gsize n = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (!self->primed)
+    kantor_stream_merge_prime (self, NULL);
+
+  heap = self->heap;
+  while (self->failure == NULL && n < n_events && heap->size > 0)
+    {
+      guint index = heap->entries[0].stream;
+      const KantorMarketEvent *next;
+
+      events[n++] = *self->current[index];
+
+      /* A bad row ends the source for good: reading on past it would hand
+       * out the other streams' events without this one's. What came before
+       * it in this batch is still handed out; the error comes with the
+       * next call, and with every call after. */
+      next = self->advance (self->user_data, index, &self->failure);
+      if (next != NULL)
+        {
+          /* One sift instead of a pop and a push: the stream usually stays
+           * at the top (one symbol, or bursts from one file). */
+          HeapEntry entry = { next->time_ms, index };
+
+          self->current[index] = next;
+          sift_down (heap, entry);
+        }
+      else
+        {
+          kantor_merge_heap_pop (heap, &index);
+        }
+    }
+
+  if (n == 0 && self->failure != NULL)
+    g_propagate_error (error, g_error_copy (self->failure));
+
+  return n;
 }

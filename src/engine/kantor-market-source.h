@@ -82,4 +82,36 @@ guint               kantor_merge_heap_get_size       (KantorMergeHeap    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorMergeHeap, kantor_merge_heap_free)
 
+/* Merges the events of several time-ordered streams, pulled one at a time
+ * from the owner through @advance, into batches for a source's read():
+ * ties go to the lower stream index. */
+typedef struct _KantorStreamMerge KantorStreamMerge;
+
+/* Moves @stream to its next event and returns it (owned by the caller of
+ * kantor_stream_merge_new(), valid until the next call for that stream);
+ * NULL at the stream's end, or on an error with @error set. */
+typedef const KantorMarketEvent *(*KantorStreamAdvanceFunc) (gpointer   user_data,
+                                                             guint      stream,
+                                                             GError   **error);
+
+KantorStreamMerge  *kantor_stream_merge_new          (guint                    n_streams,
+                                                      KantorStreamAdvanceFunc  advance,
+                                                      gpointer                 user_data);
+void                kantor_stream_merge_free         (KantorStreamMerge       *self);
+/* Fetches every stream's first event, once; the first read does it when
+ * this was not called. A failure is kept: every read after it reports it
+ * again. */
+gboolean            kantor_stream_merge_prime        (KantorStreamMerge       *self,
+                                                      GError                 **error);
+gboolean            kantor_stream_merge_is_primed    (KantorStreamMerge       *self);
+/* The KantorMarketSourceInterface.read() contract: up to @n_events events
+ * in time order; 0 at the end, or with @error set once a stream failed
+ * (the events before the failure are handed out first). */
+gsize               kantor_stream_merge_read         (KantorStreamMerge       *self,
+                                                      KantorMarketEvent       *events,
+                                                      gsize                    n_events,
+                                                      GError                 **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorStreamMerge, kantor_stream_merge_free)
+
 G_END_DECLS

@@ -18,8 +18,16 @@
 #define TABLE_BITS 12
 #define TABLE_SIZE (1 << TABLE_BITS)
 
-static double normal_table[TABLE_SIZE + 1];
-static double exponential_table[TABLE_SIZE + 1];
+/* Each cell holds a value and the step to the next one, so that a draw
+ * reads one pair instead of two cells and subtracts nothing. */
+typedef struct
+{
+  double value;
+  double step;
+} TableCell;
+
+static TableCell normal_table[TABLE_SIZE];
+static TableCell exponential_table[TABLE_SIZE];
 
 #define MEAN_GAP_MS        250.0     /* calm market: ~4 events/s */
 #define BOOK_SHARE         0.33      /* share of events that are book updates */
@@ -121,6 +129,7 @@ init_tables (void)
 
   if (g_once_init_enter (&done))
     {
+      double normal[TABLE_SIZE + 1], exponential[TABLE_SIZE + 1];
       guint i;
 
       for (i = 0; i <= TABLE_SIZE; i++)
@@ -128,8 +137,15 @@ init_tables (void)
           double p = (double) i / TABLE_SIZE;
           double p_clamped = CLAMP (p, 0.1 / TABLE_SIZE, 1 - 0.1 / TABLE_SIZE);
 
-          normal_table[i] = inverse_normal_cdf (p_clamped);
-          exponential_table[i] = -log (1 - MIN (p, 1 - 0.1 / TABLE_SIZE));
+          normal[i] = inverse_normal_cdf (p_clamped);
+          exponential[i] = -log (1 - MIN (p, 1 - 0.1 / TABLE_SIZE));
+        }
+      for (i = 0; i < TABLE_SIZE; i++)
+        {
+          normal_table[i].value = normal[i];
+          normal_table[i].step = normal[i + 1] - normal[i];
+          exponential_table[i].value = exponential[i];
+          exponential_table[i].step = exponential[i + 1] - exponential[i];
         }
       g_once_init_leave (&done, 1);
     }
@@ -167,24 +183,24 @@ rng_uniform (guint64 s[4])
 }
 
 static inline double
-table_draw (const double *table,
-            guint64       x)
+table_draw (const TableCell *table,
+            guint64          x)
 {
   guint i = (guint) (x >> (64 - TABLE_BITS));
   double f = (double) ((x >> (64 - TABLE_BITS - 32)) & 0xffffffffu) * 0x1.0p-32;
 
-  return table[i] + f * (table[i + 1] - table[i]);
+  return table[i].value + f * table[i].step;
 }
 
 /* Draws from 32 random bits: 12 pick the table cell, 20 interpolate. */
 static inline double
-table_draw32 (const double *table,
-              guint32       x)
+table_draw32 (const TableCell *table,
+              guint32          x)
 {
   guint i = x >> (32 - TABLE_BITS);
   double f = (double) (x & ((1u << (32 - TABLE_BITS)) - 1)) * (1.0 / (1u << (32 - TABLE_BITS)));
 
-  return table[i] + f * (table[i + 1] - table[i]);
+  return table[i].value + f * table[i].step;
 }
 
 static inline double

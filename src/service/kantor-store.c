@@ -37,6 +37,46 @@ static const char * const migrations[] = {
   ") STRICT;"
   "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);"
   "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);",
+
+  /* 2: sessions (kantor-session-store.c). Times are epoch milliseconds;
+   * orders and signals keep the JSON the API shows, with the columns a
+   * query filters on beside it. */
+  "CREATE TABLE sessions ("
+  "  id              TEXT PRIMARY KEY NOT NULL,"
+  "  session_type    TEXT NOT NULL CHECK (session_type IN ('backtest', 'paper', 'live')),"
+  "  state           TEXT NOT NULL,"
+  "  idempotency_key TEXT NOT NULL,"
+  "  symbols         TEXT NOT NULL CHECK (json_valid (symbols)),"
+  "  strategy_config TEXT NOT NULL CHECK (json_valid (strategy_config)),"
+  "  config          TEXT CHECK (config IS NULL OR json_valid (config)),"
+  "  created_at      INTEGER NOT NULL,"
+  "  ended_at        INTEGER,"
+  "  error           TEXT,"
+  "  results         TEXT CHECK (results IS NULL OR json_valid (results)),"
+  "  results_hash    TEXT"
+  ") STRICT;"
+  "CREATE INDEX sessions_state ON sessions (state);"
+  "CREATE TABLE session_orders ("
+  "  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  order_id   INTEGER NOT NULL,"
+  "  strategy   TEXT NOT NULL,"
+  "  symbol     TEXT NOT NULL,"
+  "  status     TEXT NOT NULL,"
+  "  time_ms    INTEGER NOT NULL,"
+  "  body       TEXT NOT NULL CHECK (json_valid (body)),"
+  "  PRIMARY KEY (session_id, order_id)"
+  ") STRICT;"
+  "CREATE VIEW session_fills AS SELECT * FROM session_orders WHERE status = 'filled';"
+  "CREATE TABLE session_signals ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  strategy    TEXT NOT NULL,"
+  "  symbol      TEXT NOT NULL,"
+  "  signal_type TEXT NOT NULL,"
+  "  time_ms     INTEGER NOT NULL,"
+  "  body        TEXT NOT NULL CHECK (json_valid (body))"
+  ") STRICT;"
+  "CREATE INDEX session_signals_session ON session_signals (session_id);",
 };
 
 #define BUSY_TIMEOUT_MS 5000

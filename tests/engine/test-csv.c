@@ -258,6 +258,92 @@ test_scan (void)
   }
 }
 
+/* Random fields, valid or nearly so, at every offset of a line and with
+ * or without room after them: the one-pass scanners (which read eight
+ * bytes at a time where they can) must agree with the field parsers on
+ * what they accept, the value to the bit and where they stop. */
+static void
+random_field (char  *text,
+              guint  max_len,
+              guint *len)
+{
+  static const char alphabet[] = "0123456789012345678901234567890123456789..-e+ x";
+  guint n = g_test_rand_int_range (0, (gint) max_len + 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      char c = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+
+      /* Mostly well-formed: digits with at most one point. */
+      if (g_test_rand_int_range (0, 8) != 0 && (c < '0' || c > '9'))
+        c = (i > 0 && i + 1 < n && memchr (text, '.', i) == NULL) ? '.' : '7';
+      text[i] = c;
+    }
+  *len = n;
+}
+
+static void
+test_scan_agrees (void)
+{
+  guint rounds = g_test_slow () ? 2000000 : 200000;
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      char line[64];
+      char field[24];
+      guint pad = g_test_rand_int_range (0, 12);
+      guint lead = g_test_rand_int_range (0, 3);
+      guint len, total;
+      gboolean seconds = r % 2 == 1;
+      const char *p, *end;
+      gboolean ok_scan, ok_parse;
+
+      random_field (field, 20, &len);
+      /* Some fields before this one, its text, then ",..." or the end. */
+      memset (line, '9', lead);
+      memcpy (line + lead, field, len);
+      total = lead + len;
+      if (pad > 0)
+        {
+          line[total] = ',';
+          memset (line + total + 1, '5', pad - 1);
+          total += pad;
+        }
+      line[total] = '\0';
+      end = line + total;
+      p = line + lead;
+
+      if (seconds)
+        {
+          gint64 a = -1, b = -2;
+          const char *comma = memchr (line + lead, ',', total - lead);
+          gsize field_len = (comma != NULL ? comma : end) - (line + lead);
+
+          ok_scan = kantor_csv_scan_seconds_ms (&p, end, &a);
+          ok_parse = kantor_csv_parse_seconds_ms (line + lead, field_len, &b);
+          if (ok_scan != ok_parse || (ok_scan && a != b))
+            g_error ("\"%s\" from %u: scan %d %" G_GINT64_FORMAT ", parse %d %" G_GINT64_FORMAT,
+                     line, lead, ok_scan, a, ok_parse, b);
+          if (ok_scan)
+            g_assert_true (p == line + lead + field_len);
+        }
+      else
+        {
+          double a = -1, b = -2;
+          const char *comma = memchr (line + lead, ',', total - lead);
+          gsize field_len = (comma != NULL ? comma : end) - (line + lead);
+
+          ok_scan = kantor_csv_scan_double (&p, end, &a);
+          ok_parse = kantor_csv_parse_double (line + lead, field_len, &b);
+          if (ok_scan != ok_parse || (ok_scan && memcmp (&a, &b, sizeof a) != 0))
+            g_error ("\"%s\" from %u: scan %d %.17g, parse %d %.17g",
+                     line, lead, ok_scan, a, ok_parse, b);
+          if (ok_scan)
+            g_assert_true (p == line + lead + field_len);
+        }
+    }
+}
+
 static void
 test_parse_int64 (void)
 {
@@ -538,6 +624,7 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/csv/parse-double/strict", test_parse_double_strict);
   g_test_add_func ("/kantor/engine/csv/parse-int64", test_parse_int64);
   g_test_add_func ("/kantor/engine/csv/scan", test_scan);
+  g_test_add_func ("/kantor/engine/csv/scan-agrees", test_scan_agrees);
   g_test_add_func ("/kantor/engine/csv/parse-seconds-ms", test_parse_seconds_ms);
   g_test_add_func ("/kantor/engine/csv/reader/rows", test_reader_rows);
   g_test_add_func ("/kantor/engine/csv/reader/bad-lines", test_reader_bad_lines);

@@ -97,6 +97,133 @@ events_equal (const KantorMarketEvent *a,
   return TRUE;
 }
 
+/* Streams for KantorStreamMerge: times from arrays; one may fail. */
+typedef struct
+{
+  const gint64      *times[3];
+  guint              lengths[3];
+  guint              next[3];
+  guint              fail_stream;  /* G_MAXUINT: none */
+  guint              fail_at;
+  guint              calls;
+  KantorMarketEvent  events[3];
+} MergeStreams;
+
+static const KantorMarketEvent *
+merge_streams_advance (gpointer   user_data,
+                       guint      stream,
+                       GError   **error)
+{
+  MergeStreams *ms = user_data;
+  KantorMarketEvent *ev = &ms->events[stream];
+  guint i = ms->next[stream]++;
+
+  ms->calls++;
+  if (stream == ms->fail_stream && i == ms->fail_at)
+    {
+      g_set_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW, "stream %u broke", stream);
+      return NULL;
+    }
+  if (i >= ms->lengths[stream])
+    return NULL;
+  memset (ev, 0, sizeof *ev);
+  ev->kind = KANTOR_EVENT_TRADE;
+  ev->time_ms = ms->times[stream][i];
+  /* The stream and its position, to check the order of ties. */
+  ev->price = stream;
+  ev->volume = i;
+  return ev;
+}
+
+static void
+test_stream_merge (void)
+{
+  static const gint64 a[] = { 1, 3, 3, 7, 9, 9, 12 };
+  static const gint64 b[] = { 0, 3, 8, 9, 20 };
+  static const gint64 c[] = { 3, 3, 3 };
+  MergeStreams ms = { { a, b, c }, { G_N_ELEMENTS (a), G_N_ELEMENTS (b), G_N_ELEMENTS (c) },
+                      { 0 }, G_MAXUINT, 0, 0, { { 0 } } };
+  g_autoptr(KantorStreamMerge) merge = kantor_stream_merge_new (3, merge_streams_advance, &ms);
+  KantorMarketEvent out[32];
+  gsize n = 0, got;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing is read before the first call. */
+  g_assert_false (kantor_stream_merge_is_primed (merge));
+  g_assert_cmpuint (ms.calls, ==, 0);
+
+  /* Batches of every size give one merged sequence. */
+  for (gsize want = 1; (got = kantor_stream_merge_read (merge, out + n, MIN (want, 32 - n),
+                                                        &error)) > 0; want++)
+    n += got;
+  g_assert_no_error (error);
+  g_assert_true (kantor_stream_merge_is_primed (merge));
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (a) + G_N_ELEMENTS (b) + G_N_ELEMENTS (c));
+  for (gsize i = 1; i < n; i++)
+    {
+      /* Time order; at equal times the lower stream, then its own order. */
+      g_assert_cmpint (out[i].time_ms, >=, out[i - 1].time_ms);
+      if (out[i].time_ms == out[i - 1].time_ms)
+        g_assert_true (out[i].price > out[i - 1].price
+                       || (out[i].price == out[i - 1].price && out[i].volume > out[i - 1].volume));
+    }
+  g_assert_cmpint (out[0].time_ms, ==, 0);
+  g_assert_cmpint (out[n - 1].time_ms, ==, 20);
+  /* The end is sticky. */
+  g_assert_cmpuint (kantor_stream_merge_read (merge, out, 32, &error), ==, 0);
+  g_assert_no_error (error);
+}
+
+static void
+test_stream_merge_failure (void)
+{
+  static const gint64 a[] = { 1, 2, 3, 4, 5, 6 };
+  static const gint64 b[] = { 1, 2, 3, 4, 5, 6 };
+  MergeStreams ms = { { a, b, NULL }, { G_N_ELEMENTS (a), G_N_ELEMENTS (b), 0 },
+                      { 0 }, 1, 3, 0, { { 0 } } };
+  g_autoptr(KantorStreamMerge) merge = kantor_stream_merge_new (2, merge_streams_advance, &ms);
+  KantorMarketEvent out[32];
+  g_autoptr(GError) error = NULL;
+  gsize n;
+
+  g_assert_true (kantor_stream_merge_prime (merge, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ms.calls, ==, 2);
+
+  /* Stream 1 breaks when asked for its fourth event: what came before in
+   * the batch is handed out (a1 b1 a2 b2 a3 b3), then the error, for good. */
+  n = kantor_stream_merge_read (merge, out, 32, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 6);
+  g_assert_cmpint (out[5].time_ms, ==, 3);
+  g_assert_cmpfloat (out[5].price, ==, 1);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_assert_cmpuint (kantor_stream_merge_read (merge, out, 32, &error), ==, 0);
+      g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+      g_assert_nonnull (strstr (error->message, "stream 1 broke"));
+      g_clear_error (&error);
+    }
+  g_assert_false (kantor_stream_merge_prime (merge, &error));
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+}
+
+static void
+test_stream_merge_prime_failure (void)
+{
+  static const gint64 a[] = { 1, 2 };
+  MergeStreams ms = { { a, a, a }, { 2, 2, 2 }, { 0 }, 1, 0, 0, { { 0 } } };
+  g_autoptr(KantorStreamMerge) merge = kantor_stream_merge_new (3, merge_streams_advance, &ms);
+  KantorMarketEvent out[4];
+  g_autoptr(GError) error = NULL;
+
+  /* A stream that fails at once fails the first read; the streams after
+   * it are not even asked. */
+  g_assert_cmpuint (kantor_stream_merge_read (merge, out, 4, &error), ==, 0);
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+  g_assert_cmpuint (ms.calls, ==, 2);
+}
+
 static void
 test_merge_heap (void)
 {
@@ -974,6 +1101,10 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/kantor/engine/sources/merge-heap", test_merge_heap);
+  g_test_add_func ("/kantor/engine/sources/stream-merge/order", test_stream_merge);
+  g_test_add_func ("/kantor/engine/sources/stream-merge/failure", test_stream_merge_failure);
+  g_test_add_func ("/kantor/engine/sources/stream-merge/prime-failure",
+                   test_stream_merge_prime_failure);
   g_test_add_func ("/kantor/engine/sources/symbol-valid", test_symbol_valid);
   g_test_add_func ("/kantor/engine/sources/pacer", test_pacer);
   g_test_add_func ("/kantor/engine/sources/collection/merge", test_collection_merge);

@@ -1,0 +1,145 @@
+/* kantor-session.h: one trading session and its engine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "kantor-engine.h"
+#include "kantor-market-feed.h"
+#include "kantor-market-source.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KANTOR_SESSION_TYPE_BACKTEST = 1,
+  KANTOR_SESSION_TYPE_PAPER,
+  KANTOR_SESSION_TYPE_LIVE,
+} KantorSessionType;
+
+typedef enum
+{
+  KANTOR_SESSION_STATE_STARTING = 1,
+  KANTOR_SESSION_STATE_RUNNING,
+  KANTOR_SESSION_STATE_PAUSED,
+  KANTOR_SESSION_STATE_COMPLETED,    /* a backtest reached the end of its data */
+  KANTOR_SESSION_STATE_STOPPED,
+  KANTOR_SESSION_STATE_FAILED,
+  KANTOR_SESSION_STATE_INTERRUPTED,  /* the server went down while it ran */
+} KantorSessionState;
+
+const char *kantor_session_type_to_string    (KantorSessionType   type);
+gboolean    kantor_session_type_from_string  (const char         *str,
+                                              KantorSessionType  *type);
+const char *kantor_session_state_to_string   (KantorSessionState  state);
+gboolean    kantor_session_state_from_string (const char         *str,
+                                              KantorSessionState *state);
+/* Starting, running or paused. */
+gboolean    kantor_session_state_is_active   (KantorSessionState  state);
+
+#define KANTOR_TYPE_SESSION (kantor_session_get_type ())
+G_DECLARE_FINAL_TYPE (KantorSession, kantor_session, KANTOR, SESSION, GObject)
+
+/* A new session in state starting that owns @engine (transfer full; its
+ * activations already added). @symbols sorted, @strategy_config normalised
+ * ({name: [SYMBOL, ...]}), @config the request's config or NULL.
+ *
+ * Signals, always on the main context the session was created in:
+ * - "state-changed": the state or the progress changed.
+ * - "alert" (JsonObject *fields): a risk event, e.g. budget_breach. */
+KantorSession      *kantor_session_new             (const char        *id,
+                                                    KantorSessionType  type,
+                                                    const char        *key,
+                                                    const char * const *symbols,
+                                                    JsonNode          *strategy_config,
+                                                    JsonNode          *config,
+                                                    KantorEngine      *engine);
+/* A session read back from the store: no engine, @results (may be NULL)
+ * its last results. */
+KantorSession      *kantor_session_new_restored    (const char        *id,
+                                                    KantorSessionType  type,
+                                                    KantorSessionState state,
+                                                    const char        *key,
+                                                    const char * const *symbols,
+                                                    JsonNode          *strategy_config,
+                                                    JsonNode          *config,
+                                                    gint64             created_at_ms,
+                                                    gint64             ended_at_ms,
+                                                    JsonObject        *results);
+
+const char         *kantor_session_get_id          (KantorSession     *self);
+KantorSessionType   kantor_session_get_session_type (KantorSession    *self);
+KantorSessionState  kantor_session_get_state       (KantorSession     *self);
+const char         *kantor_session_get_key         (KantorSession     *self);
+const char * const *kantor_session_get_symbols     (KantorSession     *self);
+JsonNode           *kantor_session_get_strategy_config (KantorSession *self);
+JsonNode           *kantor_session_get_config      (KantorSession     *self);
+gint64              kantor_session_get_created_at  (KantorSession     *self);
+gint64              kantor_session_get_ended_at    (KantorSession     *self);
+/* Why a failed session failed, else NULL. */
+const char         *kantor_session_get_error_message (KantorSession   *self);
+/* TRUE when @strategy runs on @symbol in this session. */
+gboolean            kantor_session_runs            (KantorSession     *self,
+                                                    const char        *strategy,
+                                                    const char        *symbol);
+/* {events_processed, last_event_time, fraction?}: fraction when the end of
+ * the data is known. NULL before any progress. */
+JsonObject         *kantor_session_dup_progress    (KantorSession     *self);
+/* {session_id, session_type, state, symbols, strategy_config, created_at,
+ *  ended_at, progress?, error?} */
+JsonObject         *kantor_session_to_json         (KantorSession     *self);
+
+/* Replays @source in a worker thread, @from_ms..@to_ms at @speed (0: as
+ * fast as possible). @total_events (0: unknown) gives the progress
+ * fraction. Ends completed, stopped or failed. */
+void                kantor_session_run_backtest    (KantorSession      *self,
+                                                    KantorMarketSource *source,
+                                                    gint64              from_ms,
+                                                    gint64              to_ms,
+                                                    double              speed,
+                                                    guint64             total_events);
+/* Drives the engine from @feed on the main loop until stopped. */
+void                kantor_session_run_paper       (KantorSession      *self,
+                                                    KantorMarketFeed   *feed);
+
+/* Ends the session: open positions are closed at market (session_end) and
+ * the state becomes stopped. A backtest's worker is cancelled first; the
+ * callback runs once the state is final. Stopping a finished session
+ * changes nothing. */
+void                kantor_session_stop_async      (KantorSession      *self,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+gboolean            kantor_session_stop_finish     (KantorSession      *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+/* Server shutdown: stops the work at once, without closing positions, and
+ * leaves the session interrupted with its results so far. Blocks until a
+ * backtest's worker has returned. */
+void                kantor_session_interrupt       (KantorSession      *self);
+
+/* The results (kantor_engine_results_to_json() plus per_activation
+ * {strategy: {symbol: metrics}}, trades and signals), as of now for a
+ * running session, final for an ended one; NULL in the callback's result
+ * when a restored session has none. A running backtest builds them in its
+ * worker between two batches, so this never blocks the main loop. */
+void                kantor_session_results_async   (KantorSession      *self,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+JsonObject         *kantor_session_results_finish  (KantorSession      *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+/* The final results once ended (borrowed), else NULL. */
+JsonObject         *kantor_session_get_final_results (KantorSession   *self);
+
+gboolean            kantor_session_has_pending_rows (KantorSession     *self);
+/* Orders and signals produced since the last call, as JSON text (for the
+ * store); either array may be empty. */
+void                kantor_session_take_rows       (KantorSession      *self,
+                                                    GPtrArray         **orders,
+                                                    GPtrArray         **signals);
+
+G_END_DECLS
