@@ -11,9 +11,12 @@
 #  - backtest-end-to-end(-trades-only): kantor-backtest over a collection
 #    folder on disk, CSV parsing included, with and without book updates.
 #    Goal >= 5 M trades/s.
+#  - backtest-dump-indicators: the same replay writing every indicator value
+#    of every event (kantor-backtest --dump-indicators), number formatting
+#    included.
 #
-# KANTOR_BENCH_EVENTS (default 30000000) and KANTOR_BENCH_E2E_EVENTS (default
-# 10000000) scale the runs.
+# KANTOR_BENCH_EVENTS (default 30000000), KANTOR_BENCH_E2E_EVENTS (default
+# 10000000) and KANTOR_BENCH_DUMP_EVENTS (default 2000000) scale the runs.
 
 set -euo pipefail
 
@@ -24,6 +27,7 @@ backtest="$build/src/backtest/kantor-backtest"
 strategy="$src/data/strategies/pump_rider.json"
 events=${KANTOR_BENCH_EVENTS:-30000000}
 e2e_events=${KANTOR_BENCH_E2E_EVENTS:-10000000}
+dump_events=${KANTOR_BENCH_DUMP_EVENTS:-2000000}
 
 field() { # field NAME JSON
   sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2" | tr -d '"'
@@ -87,3 +91,16 @@ end_to_end() {
 # thirds of the bytes are book rows), then the same market's trades alone.
 end_to_end backtest-end-to-end
 end_to_end backtest-end-to-end-trades-only trades-only
+
+# The indicator dump: one CSV row per event, every value formatted.
+dump_dir="$tmp/dump"
+"$bench" write-collection "$dump_dir" "$dump_events" >/dev/null
+"$backtest" --strategy "$strategy" --data "$dump_dir" --dump-indicators "$tmp/dump.csv" \
+  --stats >/dev/null 2>"$tmp/stats.json"
+stats=$(tail -n 1 "$tmp/stats.json")
+dump_bytes=$(stat -c %s "$tmp/dump.csv")
+rm -rf "$dump_dir" "$tmp/dump.csv"
+printf '{"name":"backtest-dump-indicators","events":%s,"bytes_written":%s,"cpu_s":%s,"wall_s":%s,"events_per_s":%s,"events_per_s_wall":%s}\n' \
+  "$(field events "$stats")" "$dump_bytes" "$(field cpu_s "$stats")" "$(field elapsed_s "$stats")" \
+  "$(awk -v e="$(field events "$stats")" -v s="$(field cpu_s "$stats")" 'BEGIN { printf "%.0f", e / s }')" \
+  "$(awk -v e="$(field events "$stats")" -v s="$(field elapsed_s "$stats")" 'BEGIN { printf "%.0f", e / s }')"

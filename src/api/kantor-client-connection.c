@@ -19,6 +19,8 @@
 #define CLOSE_TIMEOUT_MS    2000
 #define DEFAULT_MAX_MESSAGE (1024 * 1024)
 #define DEFAULT_MAX_BACKLOG (16 * 1024 * 1024)
+#define DEFAULT_SOFT_BOUND  (256 * 1024)
+#define DEFAULT_HARD_BOUND  (8 * 1024 * 1024)
 
 enum {
   OP_CONTINUATION = 0x0,
@@ -83,6 +85,15 @@ struct _KantorClientConnection
   KantorOutgoingHook       hook;
   gpointer                 hook_data;
   GDestroyNotify           hook_destroy;
+
+  /* Flow control for droppable stream items (see send_frame()). */
+  GQueue                   pending;        /* GBytes *, framed, droppable */
+  gsize                    pending_bytes;
+  gsize                    soft_bound;
+  gsize                    hard_bound;
+  gsize                    episode_bytes;  /* dropped since the peer last caught up */
+  guint64                  episode_dropped;
+  guint64                  n_dropped;
 };
 
 enum {
@@ -126,6 +137,8 @@ close_io (KantorClientConnection *self)
   drop_source (&self->output_source);
   if (self->stream != NULL)
     g_io_stream_close (self->stream, NULL, NULL);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
+  self->pending_bytes = 0;
 
   g_cancellable_cancel (self->cancellable);
 
@@ -186,6 +199,8 @@ flush_outgoing (KantorClientConnection *self)
   return TRUE;
 }
 
+static void pump_pending (KantorClientConnection *self);
+
 static gboolean
 on_output_ready (KantorClientConnection *self)
 {
@@ -193,6 +208,12 @@ on_output_ready (KantorClientConnection *self)
 
   g_object_ref (self);
   keep = !flush_outgoing (self) && self->state != STATE_CLOSED;
+  if (!keep && self->state != STATE_CLOSED && self->pending.length > 0)
+    {
+      /* The socket took everything: feed it the items that waited. */
+      pump_pending (self);
+      keep = self->state != STATE_CLOSED && self->outgoing->len > 0;
+    }
   if (!keep)
     drop_source (&self->output_source);
   g_object_unref (self);
@@ -327,6 +348,143 @@ send_frame (KantorClientConnection *self,
 
   if (idle && !flush_outgoing (self) && self->state != STATE_CLOSED)
     start_output (self);
+}
+
+/* Appends a ready frame. With nothing queued it goes straight to the
+ * socket from the shared buffer: no copy in the common case. */
+static void
+append_raw (KantorClientConnection *self,
+            const guint8           *data,
+            gsize                   len)
+{
+  gsize written = 0;
+
+  if (self->state == STATE_CLOSED || self->close_sent)
+    return;
+
+  if (self->outgoing->len - self->outgoing_sent + len > self->max_backlog)
+    {
+      g_debug ("Client %s: backlog over %" G_GSIZE_FORMAT " bytes, closing", self->client_id,
+               self->max_backlog);
+      if (self->close_code == 0)
+        self->close_code = 1013;
+      close_io (self);
+      return;
+    }
+
+  if (self->outgoing->len == 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (self->output, data, len, NULL,
+                                                             &error);
+
+      if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_debug ("Client %s: write failed: %s", self->client_id, error->message);
+          if (self->close_code == 0)
+            self->close_code = 1006;
+          close_io (self);
+          return;
+        }
+      written = n > 0 ? (gsize) n : 0;
+      if (written == len)
+        return;
+    }
+
+  g_byte_array_append (self->outgoing, data + written, (guint) (len - written));
+  start_output (self);
+}
+
+/* Below this many committed bytes, droppable items go to the socket. */
+static gsize
+low_water (KantorClientConnection *self)
+{
+  return MAX (self->soft_bound / 4, 16 * 1024);
+}
+
+static void
+end_episode (KantorClientConnection *self)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
+
+  /* Told once per episode, when the peer has caught up: the count is then
+   * final and the alert comes right before the fresh items. */
+  message = g_strdup_printf ("%" G_GUINT64_FORMAT " market_data/indicators items were dropped "
+                             "because this connection did not keep up",
+                             self->episode_dropped);
+  json_object_set_string_member (fields, "alert", "slow_consumer");
+  json_object_set_int_member (fields, "dropped", (gint64) self->episode_dropped);
+  json_object_set_int_member (fields, "dropped_total", (gint64) self->n_dropped);
+  json_object_set_string_member (fields, "message", message);
+  self->episode_dropped = 0;
+  self->episode_bytes = 0;
+  text = kantor_envelope_message ("alert", fields);
+  send_frame (self, OP_TEXT, text, strlen (text));
+}
+
+/* Moves waiting droppable items to the socket while it keeps up. */
+static void
+pump_pending (KantorClientConnection *self)
+{
+  while (self->pending.length > 0 && self->state != STATE_CLOSED &&
+         self->outgoing->len - self->outgoing_sent < low_water (self))
+    {
+      g_autoptr(GBytes) frame = g_queue_pop_head (&self->pending);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (frame, &size);
+
+      self->pending_bytes -= size;
+      append_raw (self, data, size);
+    }
+
+  if (self->pending.length == 0 && self->episode_dropped > 0 && self->state == STATE_OPEN)
+    end_episode (self);
+}
+
+/* Droppable items wait in a queue of their own (reliable ones go straight
+ * to the byte backlog, ahead of them): past the soft bound the oldest
+ * waiting ones are dropped, so what the peer gets when it catches up is
+ * current. A peer whose deficit (queued plus dropped since it last caught
+ * up) passes the hard bound is not coming back: closed with 1013. */
+static void
+send_droppable (KantorClientConnection *self,
+                GBytes                 *frame)
+{
+  gsize committed = self->outgoing->len - self->outgoing_sent;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (frame, &size);
+
+  if (self->pending.length == 0 && committed < low_water (self))
+    {
+      append_raw (self, data, size);
+      return;
+    }
+
+  g_queue_push_tail (&self->pending, g_bytes_ref (frame));
+  self->pending_bytes += size;
+  while (self->pending.length > 1 && committed + self->pending_bytes > self->soft_bound)
+    {
+      g_autoptr(GBytes) old = g_queue_pop_head (&self->pending);
+
+      self->pending_bytes -= g_bytes_get_size (old);
+      self->episode_bytes += g_bytes_get_size (old);
+      self->episode_dropped++;
+      self->n_dropped++;
+    }
+
+  if (committed + self->pending_bytes + self->episode_bytes > self->hard_bound)
+    {
+      g_debug ("Client %s: %" G_GSIZE_FORMAT " bytes behind, closing", self->client_id,
+               committed + self->pending_bytes + self->episode_bytes);
+      if (self->close_code == 0)
+        self->close_code = 1013;
+      close_io (self);
+      return;
+    }
+
+  start_output (self);
 }
 
 static void
@@ -633,6 +791,7 @@ kantor_client_connection_finalize (GObject *object)
   g_clear_pointer (&self->incoming, g_byte_array_unref);
   g_clear_pointer (&self->message, g_byte_array_unref);
   g_clear_pointer (&self->outgoing, g_byte_array_unref);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
   g_free (self->client_id);
   g_free (self->peer_address);
 
@@ -699,6 +858,9 @@ kantor_client_connection_init (KantorClientConnection *self)
   self->outgoing = g_byte_array_sized_new (1024);
   self->max_message_size = DEFAULT_MAX_MESSAGE;
   self->max_backlog = DEFAULT_MAX_BACKLOG;
+  self->soft_bound = DEFAULT_SOFT_BOUND;
+  self->hard_bound = DEFAULT_HARD_BOUND;
+  g_queue_init (&self->pending);
 }
 
 static gboolean
@@ -1045,4 +1207,92 @@ kantor_client_connection_close (KantorClientConnection *self,
 
   if (self->state == STATE_OPEN)
     send_close (self, code, reason);
+}
+
+/**
+ * kantor_client_connection_frame_text:
+ *
+ * Frames @len bytes of @text as one unmasked text frame: built once, the
+ * same bytes can go to any number of connections.
+ */
+GBytes *
+kantor_client_connection_frame_text (const char *text,
+                                     gsize       len)
+{
+  guint8 *buf = g_malloc (len + 10);
+  guint hlen;
+
+  buf[0] = (guint8) (0x80 | OP_TEXT);
+  if (len < 126)
+    {
+      buf[1] = (guint8) len;
+      hlen = 2;
+    }
+  else if (len <= G_MAXUINT16)
+    {
+      buf[1] = 126;
+      buf[2] = (guint8) (len >> 8);
+      buf[3] = (guint8) len;
+      hlen = 4;
+    }
+  else
+    {
+      buf[1] = 127;
+      for (guint i = 0; i < 8; i++)
+        buf[2 + i] = (guint8) ((guint64) len >> (56 - 8 * i));
+      hlen = 10;
+    }
+  memcpy (buf + hlen, text, len);
+
+  return g_bytes_new_take (buf, hlen + len);
+}
+
+gboolean
+kantor_client_connection_send_frame (KantorClientConnection *self,
+                                     GBytes                 *frame,
+                                     KantorOutgoingKind      kind)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+
+  if (self->state != STATE_OPEN)
+    return FALSE;
+
+  if (kind == KANTOR_OUTGOING_DROPPABLE)
+    {
+      send_droppable (self, frame);
+      return TRUE;
+    }
+
+  data = g_bytes_get_data (frame, &size);
+  append_raw (self, data, size);
+  return TRUE;
+}
+
+void
+kantor_client_connection_set_flow_control (KantorClientConnection *self,
+                                           gsize                   soft_bound,
+                                           gsize                   hard_bound)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  self->soft_bound = MAX (soft_bound, 1024);
+  self->hard_bound = MAX (hard_bound, self->soft_bound);
+}
+
+guint64
+kantor_client_connection_get_n_dropped (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
+  return self->n_dropped;
+}
+
+gsize
+kantor_client_connection_get_pending (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
+  return self->pending_bytes;
 }

@@ -113,6 +113,30 @@ gboolean                 kantor_client_connection_send         (KantorClientConn
 gboolean                 kantor_client_connection_send_now     (KantorClientConnection *self,
                                                                 const char             *text);
 
+/* Stream fan-out: a text frame built once (kantor_client_connection_frame_text())
+ * and sent to many connections without copying or re-serialising. RELIABLE
+ * frames join the byte backlog; DROPPABLE ones go through flow control:
+ * they wait in a queue of their own while the socket is behind, past the
+ * soft bound the oldest waiting ones are dropped (the newest kept) and the
+ * peer gets one alert slow_consumer with the count once it has caught up;
+ * when the unsent plus dropped bytes since it last caught up pass the hard
+ * bound the connection is closed (1013). Never blocks. */
+GBytes                  *kantor_client_connection_frame_text   (const char             *text,
+                                                                gsize                   len);
+gboolean                 kantor_client_connection_send_frame   (KantorClientConnection *self,
+                                                                GBytes                 *frame,
+                                                                KantorOutgoingKind      kind);
+/* Defaults: 256 KiB soft, 8 MiB hard. */
+void                     kantor_client_connection_set_flow_control
+                                                               (KantorClientConnection *self,
+                                                                gsize                   soft_bound,
+                                                                gsize                   hard_bound);
+/* Droppable items dropped over the connection's life. */
+guint64                  kantor_client_connection_get_n_dropped
+                                                               (KantorClientConnection *self);
+/* Bytes of droppable items waiting for the socket (not in get_backlog()). */
+gsize                    kantor_client_connection_get_pending  (KantorClientConnection *self);
+
 /* Direct replies: @id is the request's id (may be NULL). */
 void                     kantor_client_connection_reply        (KantorClientConnection *self,
                                                                 JsonNode               *id,

@@ -375,11 +375,13 @@ advance_stream (gpointer   user_data,
 
 static gsize
 kantor_collection_source_read (KantorMarketSource *source,
-                          KantorMarketEvent  *events,
-                          gsize               n_events,
-                          GError            **error)
+                               KantorMarketEvent  *events,
+                               gsize               n_events,
+                               GError            **error)
 {
-  return kantor_stream_merge_read (KANTOR_COLLECTION_SOURCE (source)->merge, events, n_events, error);
+  KantorStreamMerge *merge = KANTOR_COLLECTION_SOURCE (source)->merge;
+
+  return kantor_stream_merge_read (merge, events, n_events, error);
 }
 
 static const char * const *

@@ -215,7 +215,6 @@ kantor_csv_try_scan_double (const char **cursor,
   if (G_UNLIKELY (n - 1 >= 7))
     return FALSE;
   q = p + n;
-  mantissa = kantor_csv_digits_value8 (x, n);
   if (G_LIKELY (q < end && *q == '.'))
     {
       guint64 y;
@@ -230,7 +229,15 @@ kantor_csv_try_scan_double (const char **cursor,
       q += 1 + m;
       if (G_UNLIKELY (q != end && *q != ','))
         return FALSE;
-      mantissa = mantissa * powers[m] + kantor_csv_digits_value8 (y, m);
+      /* Both runs in one word when they fit: one conversion instead of
+       * two and a multiply. */
+      if (n + m <= 8)
+        mantissa = kantor_csv_digits_value8 ((x & (G_GUINT64_CONSTANT (0xFFFFFFFFFFFFFFFF)
+                                                    >> (8 * (8 - n))))
+                                             | (y << (8 * n)), n + m);
+      else
+        mantissa = kantor_csv_digits_value8 (x, n) * powers[m]
+                   + kantor_csv_digits_value8 (y, m);
       v = (double) mantissa / exact_powers[m];
       *value = negative ? -v : v;
       *cursor = q;
@@ -238,6 +245,7 @@ kantor_csv_try_scan_double (const char **cursor,
     }
   if (q != end && *q != ',')
     return FALSE;
+  mantissa = kantor_csv_digits_value8 (x, n);
   *value = negative ? -(double) mantissa : (double) mantissa;
   *cursor = q;
   return TRUE;

@@ -53,6 +53,18 @@ static const char digit_pairs[] =
   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
   "8081828384858687888990919293949596979899";
 
+/* Exactly eight digits of @n (< 10^8), leading zeros included. */
+static inline void
+write_8_digits (char    *out,
+                guint32  n)
+{
+  for (int k = 6; k >= 0; k -= 2)
+    {
+      memcpy (out + k, digit_pairs + 2 * (n % 100), 2);
+      n /= 100;
+    }
+}
+
 static inline KantorU128
 pow10_u128 (int s)
 {
@@ -112,7 +124,8 @@ format_double_exact (double  v,
   int n_digits, i;
   char *p = buf;
 
-  /* Normal numbers between 1e-7 and 1e15 that are not whole. */
+  /* Normal numbers that are not whole, from 1e-6 to 1e15 (the estimate of
+   * e10 may be one short, hence the wider first test). */
   if (biased == 0 || shift <= 0 || e10 < -8 || e10 > 14)
     return FALSE;
   if ((KantorU128) f * pow10_u128 (14 - e10) >> shift >= pow10_u64[15])
@@ -148,25 +161,13 @@ format_double_exact (double  v,
       m = pow10_u64[precision - 1];
       e10++;
     }
-  /* Two digits per division, from the right; then no trailing zeros. */
-  i = (int) sizeof digit_buf;
-  while (m >= 100)
-    {
-      i -= 2;
-      memcpy (digit_buf + i, digit_pairs + 2 * (m % 100), 2);
-      m /= 100;
-    }
-  if (m >= 10)
-    {
-      i -= 2;
-      memcpy (digit_buf + i, digit_pairs + 2 * m, 2);
-    }
-  else
-    {
-      digit_buf[--i] = (char) ('0' + m);
-    }
-  digits = digit_buf + i;
-  n_digits = (int) sizeof digit_buf - i;
+  /* m has exactly `precision` digits: 17 of them written with leading
+   * zeros, in 32-bit chunks of eight, then the leading zeros skipped. */
+  digit_buf[0] = (char) ('0' + m / G_GUINT64_CONSTANT (10000000000000000));
+  write_8_digits (digit_buf + 1, (guint32) (m / 100000000 % 100000000));
+  write_8_digits (digit_buf + 9, (guint32) (m % 100000000));
+  digits = digit_buf + 17 - precision;
+  n_digits = precision;
   while (digits[n_digits - 1] == '0')
     n_digits--;
 

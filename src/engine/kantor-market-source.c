@@ -190,6 +190,32 @@ kantor_merge_heap_pop (KantorMergeHeap *self,
   return TRUE;
 }
 
+gboolean
+kantor_merge_heap_peek (KantorMergeHeap *self,
+                        guint           *stream)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->size == 0)
+    return FALSE;
+  *stream = self->entries[0].stream;
+  return TRUE;
+}
+
+void
+kantor_merge_heap_replace_top (KantorMergeHeap *self,
+                               gint64           time_ms)
+{
+  HeapEntry entry;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->size > 0);
+
+  entry.time_ms = time_ms;
+  entry.stream = self->entries[0].stream;
+  sift_down (self, entry);
+}
+
 guint
 kantor_merge_heap_get_size (KantorMergeHeap *self)
 {

@@ -78,6 +78,14 @@ void                kantor_merge_heap_push           (KantorMergeHeap    *self,
 /* Removes the stream with the earliest time; FALSE when empty. */
 gboolean            kantor_merge_heap_pop            (KantorMergeHeap    *self,
                                                       guint              *stream);
+/* The stream with the earliest time, left in the heap; FALSE when empty. */
+gboolean            kantor_merge_heap_peek           (KantorMergeHeap    *self,
+                                                      guint              *stream);
+/* Gives the stream with the earliest time (the one pop would remove) the
+ * new time @time_ms: a pop and a push of that stream in one step. The
+ * heap must not be empty. */
+void                kantor_merge_heap_replace_top    (KantorMergeHeap    *self,
+                                                      gint64              time_ms);
 guint               kantor_merge_heap_get_size       (KantorMergeHeap    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorMergeHeap, kantor_merge_heap_free)

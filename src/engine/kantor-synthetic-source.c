@@ -450,11 +450,12 @@ kantor_synthetic_source_read (KantorMarketSource *source,
           guint index;
           Generator *gen;
 
-          kantor_merge_heap_pop (self->heap, &index);
+          /* Peek, then move the same generator on: one sift. */
+          kantor_merge_heap_peek (self->heap, &index);
           gen = &self->gens[index];
           events[n] = gen->next;
           generator_step (gen, &gen->next);
-          kantor_merge_heap_push (self->heap, index, gen->next.time_ms);
+          kantor_merge_heap_replace_top (self->heap, gen->next.time_ms);
         }
     }
 

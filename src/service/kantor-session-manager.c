@@ -147,7 +147,8 @@ parse_strategy_config (Request     *r,
       if (!kantor_strategy_name_is_valid (name))
         return fail (details, error, KANTOR_SESSION_MANAGER_ERROR_INVALID, field,
                      "“%s” is not a strategy name (^[A-Za-z0-9_-]{1,64}$)", name);
-      if (!JSON_NODE_HOLDS_ARRAY (value) || json_array_get_length (json_node_get_array (value)) == 0)
+      if (!JSON_NODE_HOLDS_ARRAY (value) ||
+          json_array_get_length (json_node_get_array (value)) == 0)
         return fail (details, error, KANTOR_SESSION_MANAGER_ERROR_INVALID, field,
                      "strategy_config.%s must be a non-empty array of symbols", name);
       list = json_node_get_array (value);
@@ -580,6 +581,8 @@ add_session (KantorSessionManager *self,
                      GINT_TO_POINTER (kantor_session_get_state (session)));
   g_signal_connect_object (session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (session, "alert", G_CALLBACK (on_alert), self, 0);
+  g_signal_connect_object (session, "results-written", G_CALLBACK (save), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /* A session that already runs every (strategy, symbol) pair of @r. */
@@ -884,6 +887,9 @@ kantor_session_manager_shutdown (KantorSessionManager *self)
   g_clear_handle_id (&self->flush_id, g_source_remove);
   for (guint i = 0; i < active->len; i++)
     kantor_session_interrupt (active->pdata[i]);
+  /* Ended backtests may still be writing their results out. */
+  for (guint i = 0; i < self->sessions->len; i++)
+    kantor_session_wait (self->sessions->pdata[i]);
 }
 
 static gboolean

@@ -35,6 +35,7 @@ typedef struct
   char      *results_hash;
   GPtrArray *orders;
   GPtrArray *signals;
+  char      *final_orders;   /* a backtest's orders; its signals are in results */
 } SaveJob;
 
 static void
@@ -54,6 +55,7 @@ save_job_free (gpointer data)
   g_free (job->results_hash);
   g_clear_pointer (&job->orders, g_ptr_array_unref);
   g_clear_pointer (&job->signals, g_ptr_array_unref);
+  g_free (job->final_orders);
   g_free (job);
 }
 
@@ -148,6 +150,42 @@ save_func (KantorStore  *store,
         goto fail;
     }
 
+  /* A backtest's rows all at once, straight from the JSON its worker
+   * wrote: no per-row work anywhere but here. */
+  if (job->final_orders != NULL)
+    {
+      stmt = kantor_store_prepare (store,
+                                   "INSERT OR REPLACE INTO session_orders (session_id, order_id,"
+                                   " strategy, symbol, status, time_ms, body) SELECT ?1,"
+                                   " json_extract (value, '$.order_id'),"
+                                   " json_extract (value, '$.strategy'),"
+                                   " json_extract (value, '$.symbol'),"
+                                   " json_extract (value, '$.status'),"
+                                   " json_extract (value, '$.timestamp'), value"
+                                   " FROM json_each (?2)", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, job->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, job->final_orders, -1, SQLITE_STATIC);
+      if (!step_done (store, stmt, error))
+        goto fail;
+
+      stmt = kantor_store_prepare (store,
+                                   "INSERT INTO session_signals (session_id, strategy, symbol,"
+                                   " signal_type, time_ms, body) SELECT ?1,"
+                                   " json_extract (value, '$.strategy'),"
+                                   " json_extract (value, '$.symbol'),"
+                                   " json_extract (value, '$.type'),"
+                                   " json_extract (value, '$.timestamp'), value"
+                                   " FROM json_each (?2, '$.signals')", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, job->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, job->results, -1, SQLITE_STATIC);
+      if (!step_done (store, stmt, error))
+        goto fail;
+    }
+
   if (!kantor_store_commit (store, error))
     goto fail;
   return NULL;
@@ -181,13 +219,14 @@ kantor_session_store_save (KantorSessionStore *self,
 {
   SaveJob *job = g_new0 (SaveJob, 1);
   const char * const *symbols = kantor_session_get_symbols (session);
-  g_autoptr(JsonNode) symbols_node = json_node_init_array (json_node_alloc (), json_array_new ());
+  g_autoptr(JsonArray) symbols_array = json_array_new ();
+  g_autoptr(JsonNode) symbols_node = json_node_init_array (json_node_alloc (), symbols_array);
   JsonObject *results = kantor_session_get_final_results (session);
 
   g_return_if_fail (KANTOR_IS_SESSION_STORE (self));
 
   for (guint i = 0; symbols[i] != NULL; i++)
-    json_array_add_string_element (json_node_get_array (symbols_node), symbols[i]);
+    json_array_add_string_element (symbols_array, symbols[i]);
 
   job->id = g_strdup (kantor_session_get_id (session));
   job->type = g_strdup (kantor_session_type_to_string (kantor_session_get_session_type (session)));
@@ -199,11 +238,10 @@ kantor_session_store_save (KantorSessionStore *self,
   job->created_at = kantor_session_get_created_at (session);
   job->ended_at = kantor_session_get_ended_at (session);
   job->error = g_strdup (kantor_session_get_error_message (session));
-  if (results != NULL)
+  if (results != NULL && kantor_session_get_final_results_text (session) != NULL)
     {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), results);
-
-      job->results = kantor_json_to_string (node);
+      job->results = g_strdup (kantor_session_get_final_results_text (session));
+      job->final_orders = kantor_session_take_final_orders (session);
       if (json_object_has_member (results, "results_hash"))
         job->results_hash = g_strdup (json_object_get_string_member (results, "results_hash"));
     }

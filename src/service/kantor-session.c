@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include "kantor-session.h"
 
 #include "kantor-activation.h"
@@ -40,12 +43,16 @@ struct _KantorSession
 
   /* Shared with a backtest's worker. */
   GMutex              lock;
-  GPtrArray          *pending_orders;    /* char * */
-  GPtrArray          *pending_signals;   /* char * */
-  JsonArray          *signals;
+  GPtrArray          *pending_orders;    /* char *, paper and live only */
+  GPtrArray          *pending_signals;   /* char *, paper and live only */
+  GArray             *signals;           /* SignalRecord */
+  GArray             *snapshots;         /* KantorIndicatorValue, of every record */
+  gboolean            live_rows;         /* rows for the store as they come */
   GQueue              results_waiters;   /* GTask * */
   gint                results_wanted;    /* atomic */
-  JsonObject         *final_results;
+  JsonObject         *final_results;    /* immutable once set */
+  char               *final_text;        /* final_results as JSON text, made once */
+  char               *final_orders;      /* a backtest's orders (JSON array text) */
   guint64             n_events;
   gint64              last_event_ms;
   guint64             total_events;
@@ -61,6 +68,7 @@ struct _KantorSession
   guint               countdown;
   gint64              last_progress_us;
   gint                interrupting;      /* atomic */
+  gboolean            done_handled;
   GError             *run_error;
   gboolean            run_ok;
 
@@ -77,6 +85,7 @@ enum
 {
   SIGNAL_STATE_CHANGED,
   SIGNAL_ALERT,
+  SIGNAL_RESULTS_WRITTEN,
   N_SIGNALS
 };
 
@@ -136,6 +145,55 @@ kantor_session_state_is_active (KantorSessionState state)
          state == KANTOR_SESSION_STATE_PAUSED;
 }
 
+/* A signal as the engine gave it, without the cost of JSON: backtests
+ * produce thousands. The snapshot's names belong to the strategies, which
+ * the engine keeps. */
+typedef struct
+{
+  KantorSignalType  type;
+  const char       *strategy;
+  const char       *symbol;
+  gint64            time_ms;
+  double            price;
+  KantorSide        side;
+  guint             snapshot;     /* index in snapshots */
+  guint             n_snapshot;
+} SignalRecord;
+
+/* Under the lock. */
+static JsonArray *
+signals_to_json (KantorSession *self)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < self->signals->len; i++)
+    {
+      const SignalRecord *r = &g_array_index (self->signals, SignalRecord, i);
+      KantorSignal signal = {
+        .type = r->type,
+        .strategy = r->strategy,
+        .symbol = r->symbol,
+        .time_ms = r->time_ms,
+        .price = r->price,
+        .side = r->side,
+        .snapshot = r->n_snapshot > 0 ? &g_array_index (self->snapshots, KantorIndicatorValue,
+                                                        r->snapshot) : NULL,
+        .n_snapshot = r->n_snapshot,
+      };
+
+      json_array_add_element (array, kantor_signal_to_json (&signal));
+    }
+  return array;
+}
+
+static char *
+results_to_text (JsonObject *results)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), results);
+
+  return kantor_json_to_string (node);
+}
+
 /* Results --------------------------------------------------------------- */
 
 /* On the engine's thread. */
@@ -145,7 +203,7 @@ build_results (KantorSession *self)
   KantorLedger *ledger = kantor_engine_get_ledger (self->engine);
   JsonObject *results = kantor_engine_results_to_json (self->engine);
   JsonObject *per_activation = json_object_new ();
-  JsonArray *signals_copy;
+  JsonArray *signals_json;
   guint n = kantor_engine_get_n_activations (self->engine);
 
   for (guint i = 0; i < n; i++)
@@ -168,12 +226,9 @@ build_results (KantorSession *self)
                                 kantor_ledger_trades_to_json (ledger, NULL, NULL));
 
   g_mutex_lock (&self->lock);
-  signals_copy = json_array_new ();
-  for (guint i = 0; i < json_array_get_length (self->signals); i++)
-    json_array_add_element (signals_copy,
-                            json_node_copy (json_array_get_element (self->signals, i)));
+  signals_json = signals_to_json (self);
   g_mutex_unlock (&self->lock);
-  json_object_set_array_member (results, "signals", signals_copy);
+  json_object_set_array_member (results, "signals", signals_json);
 
   return results;
 }
@@ -220,12 +275,28 @@ post_dispatch (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Never g_main_context_invoke(): from a worker it may run the function
+ * right there when the main context happens to be free. */
+static void
+run_in_context (GMainContext   *context,
+                GSourceFunc     func,
+                gpointer        data,
+                GDestroyNotify  destroy)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "[kantor] session worker report");
+  g_source_attach (source, context);
+}
+
 static void
 post (KantorSession *self,
       Post          *p)
 {
   p->session = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, post_dispatch, p, post_free);
+  run_in_context (self->context, post_dispatch, p, post_free);
 }
 
 /* Engine callbacks -------------------------------------------------------- */
@@ -235,11 +306,21 @@ on_signal (const KantorSignal *signal,
            gpointer            user_data)
 {
   KantorSession *self = user_data;
-  JsonNode *node = kantor_signal_to_json (signal);
+  SignalRecord r = {
+    signal->type, signal->strategy, signal->symbol, signal->time_ms, signal->price,
+    signal->side, 0, signal->n_snapshot,
+  };
 
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->pending_signals, kantor_json_to_string (node));
-  json_array_add_element (self->signals, node);
+  r.snapshot = self->snapshots->len;
+  g_array_append_vals (self->snapshots, signal->snapshot, signal->n_snapshot);
+  g_array_append_val (self->signals, r);
+  if (self->live_rows)
+    {
+      g_autoptr(JsonNode) node = kantor_signal_to_json (signal);
+
+      g_ptr_array_add (self->pending_signals, kantor_json_to_string (node));
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -271,13 +352,17 @@ on_order (const KantorLedgerOrder *order,
           gpointer                 user_data)
 {
   KantorSession *self = user_data;
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (),
-                                                    kantor_ledger_order_to_json (order));
   KantorBudgetBreach breach;
   gboolean alert = FALSE;
 
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->pending_orders, kantor_json_to_string (node));
+  if (self->live_rows)
+    {
+      g_autoptr(JsonObject) object = kantor_ledger_order_to_json (order);
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+      g_ptr_array_add (self->pending_orders, kantor_json_to_string (node));
+    }
   if (order->outcome == KANTOR_ORDER_REJECTED && order->reject_reason == KANTOR_REJECT_BUDGET &&
       kantor_ledger_get_last_breach (kantor_engine_get_ledger (self->engine), &breach))
     alert = self->n_alerts++ < MAX_ALERTS;
@@ -384,6 +469,12 @@ complete_waiters (KantorSession *self)
 
 /* Backtest -------------------------------------------------------------- */
 
+/* The worker: replays, then publishes the final results (the session
+ * completes on the main loop at once), then writes them out as text for the
+ * store off the critical path. From then on it only reads what it
+ * published. */
+static gboolean backtest_done_cb (gpointer data);
+
 static gpointer
 backtest_thread (gpointer data)
 {
@@ -391,6 +482,9 @@ backtest_thread (gpointer data)
   GError *error = NULL;
   gboolean ok;
   JsonObject *results;
+  char *text, *orders;
+  g_autoptr(JsonArray) orders_array = NULL;
+  g_autoptr(JsonNode) orders_node = NULL;
 
   ok = kantor_engine_run (self->engine, self->source, self->from_ms, self->to_ms,
                           self->cancellable, &error);
@@ -407,6 +501,17 @@ backtest_thread (gpointer data)
   self->run_ok = ok;
   self->run_error = error;
   g_mutex_unlock (&self->lock);
+  run_in_context (self->context, backtest_done_cb, g_object_ref (self), g_object_unref);
+
+  text = results_to_text (results);
+  orders_array = kantor_ledger_orders_to_json (kantor_engine_get_ledger (self->engine), NULL,
+                                               NULL, FALSE);
+  orders_node = json_node_init_array (json_node_alloc (), orders_array);
+  orders = kantor_json_to_string (orders_node);
+  g_mutex_lock (&self->lock);
+  self->final_text = text;
+  self->final_orders = orders;
+  g_mutex_unlock (&self->lock);
 
   return NULL;
 }
@@ -416,10 +521,9 @@ backtest_finished (KantorSession *self)
 {
   KantorSessionState state;
 
-  if (self->thread == NULL)
+  if (self->done_handled)
     return;
-  g_thread_join (g_steal_pointer (&self->thread));
-  g_clear_object (&self->source);
+  self->done_handled = TRUE;
 
   if (g_atomic_int_get (&self->interrupting))
     state = KANTOR_SESSION_STATE_INTERRUPTED;
@@ -445,16 +549,49 @@ backtest_done_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The worker has returned: its text is there for the store. */
+static void
+backtest_joined (KantorSession *self)
+{
+  if (self->thread == NULL)
+    return;
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_object (&self->source);
+  backtest_finished (self);
+  g_signal_emit (self, signals[SIGNAL_RESULTS_WRITTEN], 0);
+}
+
+static gboolean
+backtest_joined_cb (gpointer data)
+{
+  backtest_joined (data);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 backtest_thread_main (gpointer data)
 {
   KantorSession *self = data;
+#ifdef SCHED_BATCH
+  struct sched_param param = { 0 };
+
+  /* CPU-bound: mildly disfavoured when the main loop wakes up, so requests
+   * are answered at once even with every core busy; throughput is not
+   * changed. */
+  pthread_setschedparam (pthread_self (), SCHED_BATCH, &param);
+#endif
 
   backtest_thread (self);
   /* Hands over the reference taken for the thread. */
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, backtest_done_cb, self,
-                              g_object_unref);
+  run_in_context (self->context, backtest_joined_cb, self, g_object_unref);
   return NULL;
+}
+
+void
+kantor_session_wait (KantorSession *self)
+{
+  g_return_if_fail (KANTOR_IS_SESSION (self));
+  backtest_joined (self);
 }
 
 void
@@ -509,6 +646,7 @@ kantor_session_run_paper (KantorSession    *self,
   g_return_if_fail (self->state == KANTOR_SESSION_STATE_STARTING);
 
   self->feed = g_object_ref (feed);
+  self->live_rows = TRUE;
   self->subscriptions = g_array_new (FALSE, FALSE, sizeof (guint));
   kantor_engine_set_callbacks (self->engine, &paper_callbacks, self);
   for (guint i = 0; self->symbols[i] != NULL; i++)
@@ -593,7 +731,7 @@ kantor_session_interrupt (KantorSession *self)
       g_cancellable_cancel (self->cancellable);
       /* The worker looks at the cancellable between batches: this is a
        * short wait, and only at shutdown. */
-      backtest_finished (self);
+      backtest_joined (self);
       return;
     }
   if (self->engine != NULL)
@@ -647,6 +785,20 @@ kantor_session_results_finish (KantorSession *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+const char *
+kantor_session_get_final_results_text (KantorSession *self)
+{
+  g_return_val_if_fail (KANTOR_IS_SESSION (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  /* A backtest's worker writes it; for the others it is made here. */
+  if (self->final_text == NULL && self->final_results != NULL && self->thread == NULL &&
+      self->source == NULL)
+    self->final_text = results_to_text (self->final_results);
+  g_mutex_unlock (&self->lock);
+  return self->final_text;
+}
+
 JsonObject *
 kantor_session_get_final_results (KantorSession *self)
 {
@@ -657,6 +809,17 @@ kantor_session_get_final_results (KantorSession *self)
   results = self->final_results;
   g_mutex_unlock (&self->lock);
   return results;
+}
+
+char *
+kantor_session_take_final_orders (KantorSession *self)
+{
+  char *orders;
+
+  g_mutex_lock (&self->lock);
+  orders = g_steal_pointer (&self->final_orders);
+  g_mutex_unlock (&self->lock);
+  return orders;
 }
 
 gboolean
@@ -901,8 +1064,11 @@ kantor_session_finalize (GObject *object)
   g_clear_pointer (&self->engine, kantor_engine_free);
   g_clear_pointer (&self->pending_orders, g_ptr_array_unref);
   g_clear_pointer (&self->pending_signals, g_ptr_array_unref);
-  g_clear_pointer (&self->signals, json_array_unref);
+  g_clear_pointer (&self->signals, g_array_unref);
+  g_clear_pointer (&self->snapshots, g_array_unref);
+  g_free (self->final_orders);
   g_clear_pointer (&self->final_results, json_object_unref);
+  g_free (self->final_text);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->source);
   g_clear_error (&self->run_error);
@@ -927,6 +1093,9 @@ kantor_session_class_init (KantorSessionClass *klass)
   signals[SIGNAL_ALERT] =
     g_signal_new ("alert", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  signals[SIGNAL_RESULTS_WRITTEN] =
+    g_signal_new ("results-written", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -936,6 +1105,7 @@ kantor_session_init (KantorSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->pending_orders = g_ptr_array_new_with_free_func (g_free);
   self->pending_signals = g_ptr_array_new_with_free_func (g_free);
-  self->signals = json_array_new ();
+  self->signals = g_array_new (FALSE, FALSE, sizeof (SignalRecord));
+  self->snapshots = g_array_new (FALSE, FALSE, sizeof (KantorIndicatorValue));
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -50,7 +50,9 @@ G_DECLARE_FINAL_TYPE (KantorSession, kantor_session, KANTOR, SESSION, GObject)
  *
  * Signals, always on the main context the session was created in:
  * - "state-changed": the state or the progress changed.
- * - "alert" (JsonObject *fields): a risk event, e.g. budget_breach. */
+ * - "alert" (JsonObject *fields): a risk event, e.g. budget_breach.
+ * - "results-written": a backtest's worker has written its final results
+ *   and orders out for the store (after the state became final). */
 KantorSession      *kantor_session_new             (const char        *id,
                                                     KantorSessionType  type,
                                                     const char        *key,
@@ -116,6 +118,10 @@ void                kantor_session_stop_async      (KantorSession      *self,
 gboolean            kantor_session_stop_finish     (KantorSession      *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
+/* Blocks until a backtest's worker has returned (it may still be writing
+ * its results out after the session ended); then "results-written" has
+ * been emitted. At once for any other session. */
+void                kantor_session_wait            (KantorSession      *self);
 /* Server shutdown: stops the work at once, without closing positions, and
  * leaves the session interrupted with its results so far. Blocks until a
  * backtest's worker has returned. */
@@ -134,6 +140,13 @@ JsonObject         *kantor_session_results_finish  (KantorSession      *self,
                                                     GError            **error);
 /* The final results once ended (borrowed), else NULL. */
 JsonObject         *kantor_session_get_final_results (KantorSession   *self);
+/* The same as JSON text (made once, by the worker for a backtest: NULL
+ * until "results-written"). */
+const char         *kantor_session_get_final_results_text (KantorSession *self);
+/* A backtest's orders, as a JSON array text, once (NULL before
+ * "results-written", after the first call, and for other sessions, whose
+ * orders come through kantor_session_take_rows()). */
+char               *kantor_session_take_final_orders (KantorSession   *self);
 
 gboolean            kantor_session_has_pending_rows (KantorSession     *self);
 /* Orders and signals produced since the last call, as JSON text (for the

@@ -77,6 +77,23 @@ static const char * const migrations[] = {
   "  body        TEXT NOT NULL CHECK (json_valid (body))"
   ") STRICT;"
   "CREATE INDEX session_signals_session ON session_signals (session_id);",
+
+  /* 3: collection runs (kantor-collection-manager.c). Times are epoch
+   * milliseconds; records maps each symbol to its rows on disk. */
+  "CREATE TABLE collections ("
+  "  id         TEXT PRIMARY KEY NOT NULL,"
+  "  state      TEXT NOT NULL,"
+  "  symbols    TEXT NOT NULL CHECK (json_valid (symbols)),"
+  "  duration   TEXT NOT NULL,"
+  "  source     TEXT NOT NULL,"
+  "  path       TEXT NOT NULL,"
+  "  started_at INTEGER NOT NULL,"
+  "  ended_at   INTEGER,"
+  "  records    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid (records)),"
+  "  bytes      INTEGER NOT NULL DEFAULT 0,"
+  "  error      TEXT"
+  ") STRICT;"
+  "CREATE INDEX collections_state ON collections (state);",
 };
 
 #define BUSY_TIMEOUT_MS 5000

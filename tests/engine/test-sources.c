@@ -224,6 +224,48 @@ test_stream_merge_prime_failure (void)
   g_assert_cmpuint (ms.calls, ==, 2);
 }
 
+/* replace_top is a pop and a push of the same stream in one step: both
+ * ways through the same random streams give the same merged order. */
+static void
+test_merge_heap_replace_top (void)
+{
+  g_autoptr(KantorMergeHeap) a = kantor_merge_heap_new (1);
+  g_autoptr(KantorMergeHeap) b = kantor_merge_heap_new (1);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  gint64 next_a[16], next_b[16];
+  guint stream_a, stream_b, i;
+
+  for (i = 0; i < G_N_ELEMENTS (next_a); i++)
+    {
+      next_a[i] = next_b[i] = g_rand_int_range (rand, 0, 5);
+      kantor_merge_heap_push (a, i, next_a[i]);
+      kantor_merge_heap_push (b, i, next_b[i]);
+    }
+
+  for (i = 0; i < 5000; i++)
+    {
+      gint64 step = g_rand_int_range (rand, 0, 3);
+
+      g_assert_true (kantor_merge_heap_pop (a, &stream_a));
+      g_assert_true (kantor_merge_heap_peek (b, &stream_b));
+      g_assert_cmpuint (stream_a, ==, stream_b);
+      g_assert_cmpint (next_a[stream_a], ==, next_b[stream_b]);
+      next_a[stream_a] += step;
+      next_b[stream_b] += step;
+      kantor_merge_heap_push (a, stream_a, next_a[stream_a]);
+      kantor_merge_heap_replace_top (b, next_b[stream_b]);
+      g_assert_cmpuint (kantor_merge_heap_get_size (b), ==, G_N_ELEMENTS (next_b));
+    }
+
+  /* Draining both gives the same order too. */
+  while (kantor_merge_heap_pop (a, &stream_a))
+    {
+      g_assert_true (kantor_merge_heap_pop (b, &stream_b));
+      g_assert_cmpuint (stream_a, ==, stream_b);
+    }
+  g_assert_false (kantor_merge_heap_peek (b, &stream_b));
+}
+
 static void
 test_merge_heap (void)
 {
@@ -1101,6 +1143,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/kantor/engine/sources/merge-heap", test_merge_heap);
+  g_test_add_func ("/kantor/engine/sources/merge-heap/replace-top", test_merge_heap_replace_top);
   g_test_add_func ("/kantor/engine/sources/stream-merge/order", test_stream_merge);
   g_test_add_func ("/kantor/engine/sources/stream-merge/failure", test_stream_merge_failure);
   g_test_add_func ("/kantor/engine/sources/stream-merge/prime-failure",
