@@ -2,11 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   bench-collection [EVENTS [SYMBOLS]]
+ *   bench-collection [EVENTS [SYMBOLS [RATE]]]
  *
  * Pushes EVENTS synthetic market events (default 5 000 000) into one run
- * from the main loop, in slices of a couple of milliseconds, with flushing
- * on as in the daemon, then stops the run (its last rows on disk). A timer
+ * from the main loop, with flushing on as in the daemon, then stops the run
+ * (its last rows on disk). Without RATE as fast as it goes, in slices of a
+ * couple of milliseconds; with RATE (events/s) paced like a live feed, a
+ * millisecond tick pushing what is due. A timer
  * stands in for a client's heartbeat and measures how late the main loop
  * answers it. Prints one JSON object: events/s, bytes per event on disk,
  * the heartbeat's worst and 99th percentile lateness.
@@ -16,6 +18,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 
@@ -34,6 +37,9 @@ typedef struct
   gsize                pool_len;
   gint64               pool_span_ms;
   guint64              target;
+  double               rate;          /* 0: as fast as possible */
+  gint64               start_us;
+  gint64               push_cpu_ns;   /* main-loop CPU time spent pushing */
   guint64              pushed;
   gboolean             done;
 
@@ -41,10 +47,20 @@ typedef struct
   GArray              *lateness_us;   /* gint64 */
 } Bench;
 
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static gboolean
 push_slice (gpointer user_data)
 {
   Bench *b = user_data;
+  gint64 cpu0 = thread_cpu_ns ();
 
   for (guint i = 0; i < SLICE && b->pushed < b->target; i++, b->pushed++)
     {
@@ -53,6 +69,28 @@ push_slice (gpointer user_data)
       ev.time_ms += (gint64) (b->pushed / b->pool_len) * b->pool_span_ms;
       kantor_collection_run_push (b->run, &ev);
     }
+  b->push_cpu_ns += thread_cpu_ns () - cpu0;
+  return b->pushed < b->target ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+push_due (gpointer user_data)
+{
+  Bench *b = user_data;
+  guint64 due = (guint64) ((g_get_monotonic_time () - b->start_us) * b->rate / 1e6);
+  gint64 cpu0 = thread_cpu_ns ();
+
+  /* Behind schedule, a tick still does one slice only: catching up must
+   * not starve the rest of the loop either. */
+  due = MIN (MIN (due, b->target), b->pushed + SLICE);
+  for (; b->pushed < due; b->pushed++)
+    {
+      KantorMarketEvent ev = b->pool[b->pushed % b->pool_len];
+
+      ev.time_ms += (gint64) (b->pushed / b->pool_len) * b->pool_span_ms;
+      kantor_collection_run_push (b->run, &ev);
+    }
+  b->push_cpu_ns += thread_cpu_ns () - cpu0;
   return b->pushed < b->target ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
@@ -121,6 +159,7 @@ main (int   argc,
 {
   guint64 n_events = argc > 1 ? g_ascii_strtoull (argv[1], NULL, 10) : 5000000;
   guint n_symbols = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 1;
+  double rate = argc > 3 ? g_ascii_strtod (argv[3], NULL) : 0;
   g_autoptr(GError) error = NULL;
   g_autofree char *root = g_dir_make_tmp ("kantor-bench-collection-XXXXXX", &error);
   g_autofree char *db = NULL;
@@ -140,7 +179,7 @@ main (int   argc,
 
   if (root == NULL || n_events == 0 || n_symbols == 0 || n_symbols > 100)
     {
-      fprintf (stderr, "usage: bench-collection [EVENTS [SYMBOLS (1-100)]]\n");
+      fprintf (stderr, "usage: bench-collection [EVENTS [SYMBOLS (1-100) [RATE]]]\n");
       return 2;
     }
   db = g_build_filename (root, "kantor.db", NULL);
@@ -189,8 +228,13 @@ main (int   argc,
   b.lateness_us = lateness;
   b.last_beat_us = g_get_monotonic_time ();
   t0 = g_get_monotonic_time ();
+  b.start_us = t0;
+  b.rate = rate;
   g_timeout_add (HEARTBEAT_MS, heartbeat, &b);
-  g_idle_add (push_slice, &b);
+  if (rate > 0)
+    g_timeout_add (1, push_due, &b);
+  else
+    g_idle_add (push_slice, &b);
   while (b.pushed < b.target)
     g_main_context_iteration (NULL, TRUE);
   kantor_collection_manager_stop_async (manager, kantor_collection_run_get_id (b.run), stopped,
@@ -213,12 +257,14 @@ main (int   argc,
   base_p99 = baseline->len > 0 ? g_array_index (baseline, gint64, baseline->len * 99 / 100) / 1000.0
                                : 0;
   seconds = (t1 - t0) / 1e6;
-  printf ("{\"bench\":\"collection-record\",\"symbols\":%u,\"events\":%" G_GUINT64_FORMAT
-          ",\"seconds\":%.3f,\"events_per_s\":%.0f,\"goal_events_per_s\":1000000,"
-          "\"ratio_to_goal\":%.2f,\"bytes_per_event\":%.1f,\"heartbeat_p99_late_ms\":%.2f,"
+  printf ("{\"bench\":\"collection-record\",\"offered_rate\":%.0f,\"symbols\":%u,"
+          "\"events\":%" G_GUINT64_FORMAT ",\"seconds\":%.3f,\"events_per_s\":%.0f,"
+          "\"goal_events_per_s\":1000000,\"ratio_to_goal\":%.2f,"
+          "\"main_loop_ns_per_event\":%.0f,\"bytes_per_event\":%.1f,\"heartbeat_p99_late_ms\":%.2f,"
           "\"heartbeat_max_late_ms\":%.2f,\"heartbeat_idle_p99_late_ms\":%.2f,"
           "\"heartbeat_goal_ms\":5}\n",
-          n_symbols, n_events, seconds, n_events / seconds, n_events / seconds / 1e6,
+          rate, n_symbols, n_events, seconds, n_events / seconds, n_events / seconds / 1e6,
+          (double) b.push_cpu_ns / (double) n_events,
           (double) bytes / (double) records, p99, worst, base_p99);
 
   kantor_collection_manager_shutdown (manager);

@@ -40,10 +40,12 @@ small=$("$bench" throughput 2000000 "$strategy")
 # counts the neighbours; the wall-clock rate is reported beside it.
 rate=$(field events_per_cpu_s "$big")
 trades=$(field trades "$big")
-printf '{"name":"engine-throughput","events":%s,"trades":%s,"events_per_s":%s,"events_per_s_wall":%s,"source_events_per_s":%s,"goal_events_per_s":20000000,"ratio_to_goal":%s,"ratio_to_nautilus_published":%s}\n' \
-  "$(field events "$big")" "$trades" "$rate" "$(field events_per_s "$big")" \
+alone=$(field engine_only_events_per_cpu_s "$big")
+printf '{"name":"engine-throughput","events":%s,"trades":%s,"events_per_s":%s,"events_per_s_wall":%s,"engine_only_events_per_s":%s,"source_events_per_s":%s,"goal_events_per_s":20000000,"ratio_to_goal":%s,"engine_only_ratio_to_goal":%s,"ratio_to_nautilus_published":%s}\n' \
+  "$(field events "$big")" "$trades" "$rate" "$(field events_per_s "$big")" "$alone" \
   "$(field source_events_per_cpu_s "$big")" \
   "$(awk -v r="$rate" 'BEGIN { printf "%.3f", r / 20e6 }')" \
+  "$(awk -v r="$alone" 'BEGIN { printf "%.3f", r / 20e6 }')" \
   "$(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 3e6 }')"
 
 rss_big=$(field peak_rss_kb "$big")

@@ -65,6 +65,7 @@ struct _KantorClientConnection
   guint                    close_after_flush : 1;
   guint                    shutdown_after_flush : 1;
   guint                    draining : 1;      /* after a violation: read and discard */
+  guint                    corked : 1;        /* stream items: written on uncork */
   gushort                  close_code;
 
   KantorMessageFunc        message_func;
@@ -185,7 +186,14 @@ flush_outgoing (KantorClientConnection *self)
       self->outgoing_sent += (gsize) n;
     }
 
-  g_byte_array_set_size (self->outgoing, 0);
+  /* A backlog that grew large is not kept once written. */
+  if (self->outgoing->len > 64 * 1024)
+    {
+      g_byte_array_unref (self->outgoing);
+      self->outgoing = g_byte_array_new ();
+    }
+  else
+    g_byte_array_set_size (self->outgoing, 0);
   self->outgoing_sent = 0;
 
   if (self->close_after_flush)
@@ -372,7 +380,7 @@ append_raw (KantorClientConnection *self,
       return;
     }
 
-  if (self->outgoing->len == 0)
+  if (self->outgoing->len == 0 && !self->corked)
     {
       g_autoptr(GError) error = NULL;
       gssize n = g_pollable_output_stream_write_nonblocking (self->output, data, len, NULL,
@@ -392,7 +400,8 @@ append_raw (KantorClientConnection *self,
     }
 
   g_byte_array_append (self->outgoing, data + written, (guint) (len - written));
-  start_output (self);
+  if (!self->corked)
+    start_output (self);
 }
 
 /* Below this many committed bytes, droppable items go to the socket. */
@@ -719,16 +728,17 @@ static gboolean
 on_input_ready (KantorClientConnection *self)
 {
   g_autoptr(GError) error = NULL;
-  guint len = self->incoming->len;
+  guint8 chunk[READ_CHUNK];
   gssize n;
   gboolean keep;
 
   g_object_ref (self);
 
-  g_byte_array_set_size (self->incoming, len + READ_CHUNK);
-  n = g_pollable_input_stream_read_nonblocking (self->input, self->incoming->data + len,
-                                                READ_CHUNK, NULL, &error);
-  g_byte_array_set_size (self->incoming, len + (n > 0 ? (guint) n : 0));
+  /* Read on the stack and keep only what is unparsed: an idle connection
+   * then holds a few bytes, not a read buffer (1 000 clients, 16 MiB). */
+  n = g_pollable_input_stream_read_nonblocking (self->input, chunk, sizeof chunk, NULL, &error);
+  if (n > 0)
+    g_byte_array_append (self->incoming, chunk, (guint) n);
 
   if (n > 0 && self->draining)
     {
@@ -737,6 +747,11 @@ on_input_ready (KantorClientConnection *self)
   else if (n > 0)
     {
       process_incoming (self);
+      if (self->incoming->len == 0 && n > 1024)
+        {
+          g_byte_array_unref (self->incoming);
+          self->incoming = g_byte_array_new ();
+        }
     }
   else if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
@@ -853,9 +868,9 @@ kantor_client_connection_init (KantorClientConnection *self)
   self->client_id = g_uuid_string_random ();
   self->cancellable = g_cancellable_new ();
   self->last_seen = g_get_monotonic_time ();
-  self->incoming = g_byte_array_sized_new (READ_CHUNK);
+  self->incoming = g_byte_array_new ();
   self->message = g_byte_array_new ();
-  self->outgoing = g_byte_array_sized_new (1024);
+  self->outgoing = g_byte_array_new ();
   self->max_message_size = DEFAULT_MAX_MESSAGE;
   self->max_backlog = DEFAULT_MAX_BACKLOG;
   self->soft_bound = DEFAULT_SOFT_BOUND;
@@ -1295,4 +1310,34 @@ kantor_client_connection_get_pending (KantorClientConnection *self)
 {
   g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), 0);
   return self->pending_bytes;
+}
+
+gboolean
+kantor_client_connection_cork (KantorClientConnection *self)
+{
+  g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
+
+  if (self->corked || self->state != STATE_OPEN)
+    return FALSE;
+  self->corked = TRUE;
+  return TRUE;
+}
+
+void
+kantor_client_connection_uncork (KantorClientConnection *self)
+{
+  g_return_if_fail (KANTOR_IS_CLIENT_CONNECTION (self));
+
+  if (!self->corked)
+    return;
+  self->corked = FALSE;
+  if (self->state == STATE_CLOSED || self->output_source != NULL || self->outgoing->len == 0)
+    return;
+
+  g_object_ref (self);
+  if (!flush_outgoing (self))
+    start_output (self);
+  else if (self->pending.length > 0)
+    pump_pending (self);
+  g_object_unref (self);
 }

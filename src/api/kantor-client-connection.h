@@ -126,6 +126,13 @@ GBytes                  *kantor_client_connection_frame_text   (const char      
 gboolean                 kantor_client_connection_send_frame   (KantorClientConnection *self,
                                                                 GBytes                 *frame,
                                                                 KantorOutgoingKind      kind);
+/* While corked, frames sent with kantor_client_connection_send_frame() are
+ * queued, not written; uncorking writes them in one go. Fan-out corks each
+ * connection it touches and uncorks them all once per main-loop turn, so a
+ * burst of items costs one system call per connection, not one per item.
+ * cork() returns FALSE when the connection was corked already (or closed). */
+gboolean                 kantor_client_connection_cork         (KantorClientConnection *self);
+void                     kantor_client_connection_uncork       (KantorClientConnection *self);
 /* Defaults: 256 KiB soft, 8 MiB hard. */
 void                     kantor_client_connection_set_flow_control
                                                                (KantorClientConnection *self,

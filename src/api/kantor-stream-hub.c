@@ -104,6 +104,10 @@ struct _KantorStreamHub
    * delivery in progress is over, so the lists walked stay intact. */
   guint                  delivering;
   GPtrArray             *closed;    /* KantorClientConnection * (refs) */
+
+  /* Connections corked by fan-out, uncorked at the next main-loop turn. */
+  GPtrArray             *corked;    /* KantorClientConnection * (refs) */
+  guint                  uncork_id;
 };
 
 G_DEFINE_FINAL_TYPE (KantorStreamHub, kantor_stream_hub, G_TYPE_OBJECT)
@@ -321,8 +325,42 @@ delivery_end (KantorStreamHub *self)
 /* Delivery --------------------------------------------------------------- */
 
 static void
-deliver_to (GPtrArray    *subs,
-            Item         *item,
+uncork_all (KantorStreamHub *self)
+{
+  g_autoptr(GPtrArray) corked = g_steal_pointer (&self->corked);
+
+  self->corked = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < corked->len; i++)
+    kantor_client_connection_uncork (g_ptr_array_index (corked, i));
+}
+
+static gboolean
+uncork_cb (gpointer user_data)
+{
+  KantorStreamHub *self = user_data;
+
+  self->uncork_id = 0;
+  uncork_all (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Items published in one main-loop turn leave in one write per connection,
+ * right at the start of the next turn (before any other I/O). */
+static void
+cork (KantorStreamHub        *self,
+      KantorClientConnection *connection)
+{
+  if (!kantor_client_connection_cork (connection))
+    return;
+  g_ptr_array_add (self->corked, g_object_ref (connection));
+  if (self->uncork_id == 0)
+    self->uncork_id = g_idle_add_full (G_PRIORITY_HIGH, uncork_cb, self, NULL);
+}
+
+static void
+deliver_to (KantorStreamHub   *self,
+            GPtrArray         *subs,
+            Item              *item,
             KantorOutgoingKind kind)
 {
   if (subs == NULL)
@@ -334,6 +372,7 @@ deliver_to (GPtrArray    *subs,
 
       if (sub->session_id != NULL && g_strcmp0 (sub->session_id, item->session_id) != 0)
         continue;
+      cork (self, sub->client->connection);
       kantor_client_connection_send_frame (sub->client->connection, item->frame, kind);
     }
 }
@@ -381,8 +420,8 @@ item_publish (KantorStreamHub *self,
       item_ref (item);
       delivery_begin (self);
       if (symbol != NULL)
-        deliver_to (g_hash_table_lookup (st->by_symbol, symbol), item, kind);
-      deliver_to (st->everyone, item, kind);
+        deliver_to (self, g_hash_table_lookup (st->by_symbol, symbol), item, kind);
+      deliver_to (self, st->everyone, item, kind);
       delivery_end (self);
       item_unref (item);
     }
@@ -818,7 +857,8 @@ kantor_stream_hub_publish_health (KantorStreamHub *self)
       kantor_json_append_string (out, kantor_market_feed_get_name (self->feed));
       g_string_append (out, ",\"state\":");
       kantor_json_append_string (out, kantor_market_feed_state_to_string (self->feed_state));
-      g_string_append_printf (out, ",\"symbols\":%u", kantor_market_feed_get_n_symbols (self->feed));
+      g_string_append_printf (out, ",\"symbols\":%u",
+                              kantor_market_feed_get_n_symbols (self->feed));
       g_string_append (out, "}");
     }
   g_string_append_printf (out, "],\"symbols_streamed\":%u", n_watched);
@@ -874,14 +914,15 @@ on_feed_state (GObject    *feed,
   KantorMarketFeedState before = self->feed_state;
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autofree char *message = NULL;
+  const char *name = kantor_market_feed_get_name (self->feed);
 
   self->feed_state = state;
-  json_object_set_string_member (fields, "feed", kantor_market_feed_get_name (self->feed));
+  json_object_set_string_member (fields, "feed", name);
   json_object_set_string_member (fields, "state", kantor_market_feed_state_to_string (state));
 
   if (state == KANTOR_MARKET_FEED_STATE_DOWN && before != KANTOR_MARKET_FEED_STATE_DOWN)
     {
-      message = g_strdup_printf ("Market feed %s is down", kantor_market_feed_get_name (self->feed));
+      message = g_strdup_printf ("Market feed %s is down", name);
       kantor_stream_hub_publish_alert (self, "feed_down", NULL, NULL, message, fields);
     }
   else if (before == KANTOR_MARKET_FEED_STATE_DOWN && state != KANTOR_MARKET_FEED_STATE_DOWN)
@@ -896,7 +937,7 @@ on_feed_state (GObject    *feed,
           ((SymbolState *) value)->last_event_us = g_get_monotonic_time ();
           ((SymbolState *) value)->gap_raised = FALSE;
         }
-      message = g_strdup_printf ("Market feed %s is back", kantor_market_feed_get_name (self->feed));
+      message = g_strdup_printf ("Market feed %s is back", name);
       kantor_stream_hub_publish_alert (self, "feed_restored", NULL, NULL, message, fields);
     }
 }
@@ -1198,6 +1239,9 @@ kantor_stream_hub_dispose (GObject *object)
   KantorStreamHub *self = KANTOR_STREAM_HUB (object);
 
   g_clear_handle_id (&self->health_id, g_source_remove);
+  g_clear_handle_id (&self->uncork_id, g_source_remove);
+  if (self->corked != NULL)
+    uncork_all (self);
   if (self->clients != NULL)
     g_hash_table_remove_all (self->clients);
   if (self->symbols != NULL && self->feed != NULL)
@@ -1232,6 +1276,7 @@ kantor_stream_hub_finalize (GObject *object)
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->closed, g_ptr_array_unref);
+  g_clear_pointer (&self->corked, g_ptr_array_unref);
   g_clear_pointer (&self->symbols, g_hash_table_unref);
   for (guint i = 0; i < KANTOR_N_STREAMS; i++)
     {
@@ -1267,6 +1312,7 @@ kantor_stream_hub_init (KantorStreamHub *self)
   self->symbols = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, symbol_state_free);
   self->last_health_us = g_get_monotonic_time ();
   self->closed = g_ptr_array_new_with_free_func (g_object_unref);
+  self->corked = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < KANTOR_N_STREAMS; i++)
     {
       Stream *st = &self->streams[i];

@@ -15,6 +15,8 @@
 #include <glib/gstdio.h>
 
 #include "kantor-auth.h"
+#include "kantor-collection-api.h"
+#include "kantor-collection-manager.h"
 #include "kantor-market-feed.h"
 #include "kantor-server.h"
 #include "kantor-session-api.h"
@@ -22,15 +24,18 @@
 #include "kantor-store.h"
 #include "kantor-strategy-api.h"
 #include "kantor-strategy-manager.h"
+#include "kantor-stream-api.h"
+#include "kantor-stream-hub.h"
 
 /* How long a shutdown waits for peers to answer the close frame. */
 #define SHUTDOWN_GRACE_MS 2000
 
 typedef struct
 {
-  GMainLoop            *loop;
-  KantorServer         *server;
-  KantorSessionManager *sessions;
+  GMainLoop               *loop;
+  KantorServer            *server;
+  KantorSessionManager    *sessions;
+  KantorCollectionManager *collections;
   guint         grace_id;
   gulong        notify_id;
   gboolean      stopping;
@@ -215,6 +220,7 @@ on_signal (gpointer user_data)
   /* Running sessions end first, as interrupted, with their results so far
    * queued for the store; closing the store at exit waits for them. */
   kantor_session_manager_shutdown (d->sessions);
+  kantor_collection_manager_shutdown (d->collections);
 
   /* Close every peer with 1001 and let the close handshakes finish. */
   kantor_server_shutdown (d->server, KANTOR_CLOSE_GOING_AWAY, "Server shutting down");
@@ -230,6 +236,22 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_session_state (KantorSessionManager *sessions,
+                  KantorSession        *session,
+                  gpointer              user_data)
+{
+  KantorStreamHub *streams = user_data;
+  const char * const *symbols = kantor_session_get_symbols (session);
+  gboolean active = kantor_session_state_is_active (kantor_session_get_state (session));
+
+  if (kantor_session_get_session_type (session) == KANTOR_SESSION_TYPE_BACKTEST)
+    return;
+  for (guint i = 0; symbols[i] != NULL; i++)
+    kantor_stream_hub_set_symbol_session (streams, symbols[i],
+                                          active ? kantor_session_get_id (session) : NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -242,6 +264,8 @@ main (int   argc,
   g_autoptr(KantorMarketFeed) feed = NULL;
   g_autoptr(KantorStrategyManager) strategies = NULL;
   g_autoptr(KantorSessionManager) sessions = NULL;
+  g_autoptr(KantorCollectionManager) collections = NULL;
+  g_autoptr(KantorStreamHub) streams = NULL;
   g_autofree char *strategies_dir = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *root = NULL;
@@ -382,9 +406,20 @@ main (int   argc,
     g_print ("kantord: %u session(s) were running when the server stopped; marked "
              "interrupted\n", kantor_session_manager_get_n_interrupted (sessions));
 
+  collections = kantor_collection_manager_new (store, feed, data_dir);
+  if (kantor_collection_manager_get_n_interrupted (collections) > 0)
+    g_print ("kantord: %u collection run(s) were recording when the server stopped; marked "
+             "interrupted\n", kantor_collection_manager_get_n_interrupted (collections));
+  streams = kantor_stream_hub_new (feed, strategies);
+  kantor_session_manager_set_collection_manager (sessions, collections);
+
   server = kantor_server_new (auth);
   kantor_strategy_api_register (kantor_server_get_router (server), strategies);
   kantor_session_api_register (server, sessions);
+  kantor_collection_api_register (kantor_server_get_router (server), collections, server);
+  kantor_stream_api_register (kantor_server_get_router (server), streams);
+  /* Paper sessions own their symbols' market items on the streams. */
+  g_signal_connect_object (sessions, "session-state", G_CALLBACK (on_session_state), streams, 0);
   g_object_set (server,
                 "max-connections", limits.max_connections,
                 "rate-limit", limits.rate_limit,
@@ -415,6 +450,7 @@ main (int   argc,
   d.loop = loop;
   d.server = server;
   d.sessions = sessions;
+  d.collections = collections;
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &d);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &d);
 
@@ -425,7 +461,10 @@ main (int   argc,
   g_clear_signal_handler (&d.notify_id, server);
   g_clear_object (&server);
   kantor_session_manager_shutdown (sessions);
+  kantor_collection_manager_shutdown (collections);
+  g_clear_object (&streams);
   g_clear_object (&sessions);
+  g_clear_object (&collections);
   g_clear_object (&strategies);
   g_clear_object (&feed);
   g_clear_object (&auth);

@@ -36,7 +36,16 @@ G_DECLARE_FINAL_TYPE (KantorCollectionManager, kantor_collection_manager, KANTOR
  * persist in @store. Blocking, for start-up: loads the runs the store
  * knows, and every run that was still starting or recording (the server
  * went down under it) is recovered (its files cut back to their last whole
- * row and counted, meta.json rewritten) and marked interrupted. */
+ * row and counted, meta.json rewritten) and marked interrupted.
+ *
+ * Signals: "collection-state" (KantorCollectionRun *run) on every change of
+ * a run's state, its creation included; "collection-alert"
+ * (KantorCollectionRun *run, JsonObject *fields) when a run fails, @fields
+ * being the alert's ({alert_type:"collection_failed", collection_id, error,
+ * path}).
+ *
+ * Dropping the manager without kantor_collection_manager_shutdown() leaves
+ * its active runs as a crash would: the next start recovers them. */
 KantorCollectionManager *kantor_collection_manager_new     (KantorStore             *store,
                                                             KantorMarketFeed        *feed,
                                                             const char              *data_dir);

@@ -55,6 +55,7 @@ kantor_collection_state_is_active (KantorCollectionState state)
 /* One batch of whole rows for the worker thread. */
 typedef struct
 {
+  guint                  n_files;
   GString              **data;       /* per file, may be empty */
   guint64               *rows;       /* per file */
   gboolean               close;      /* the last batch: sync, close, meta.json */
@@ -83,7 +84,10 @@ struct _KantorCollectionRun
   char                  *error_message;
   GHashTable            *index;      /* interned symbol -> index + 1 */
   GString              **pending;    /* per file */
+  GString              **spare;      /* per file: a written batch's buffer, emptied, or NULL */
   guint64               *pending_rows;
+  gint64                *last_time_ms; /* per file: the reader refuses a row earlier than this */
+  guint64                dropped;      /* events the files could not take */
   gsize                  pending_bytes;
   guint                  flush_id;
   gboolean               job_in_flight;
@@ -112,8 +116,8 @@ static guint signals[N_SIGNALS];
 static void
 job_free (Job *job)
 {
-  if (job->data != NULL)
-    for (guint i = 0; job->data[i] != NULL; i++)
+  for (guint i = 0; i < job->n_files; i++)
+    if (job->data[i] != NULL)
       g_string_free (job->data[i], TRUE);
   g_free (job->data);
   g_free (job->rows);
@@ -148,9 +152,15 @@ kantor_collection_run_finalize (GObject *object)
 
   close_files (self);
   for (guint i = 0; i < self->n_files; i++)
-    g_string_free (self->pending[i], TRUE);
+    {
+      g_string_free (self->pending[i], TRUE);
+      if (self->spare[i] != NULL)
+        g_string_free (self->spare[i], TRUE);
+    }
   g_free (self->pending);
+  g_free (self->spare);
   g_free (self->pending_rows);
+  g_free (self->last_time_ms);
   g_free (self->fds);
   g_free (self->rows_written);
   g_free (self->bytes_written);
@@ -227,7 +237,9 @@ kantor_collection_run_new (const char          *id,
   self->pending = g_new (GString *, self->n_files);
   for (guint i = 0; i < self->n_files; i++)
     self->pending[i] = g_string_new (NULL);
+  self->spare = g_new0 (GString *, self->n_files);
   self->pending_rows = g_new0 (guint64, self->n_files);
+  self->last_time_ms = g_new0 (gint64, self->n_files);
   self->fds = g_new (int, self->n_files);
   for (guint i = 0; i < self->n_files; i++)
     self->fds[i] = -1;
@@ -376,6 +388,12 @@ kantor_collection_run_get_bytes (KantorCollectionRun *self)
 }
 
 guint64
+kantor_collection_run_get_dropped (KantorCollectionRun *self)
+{
+  return self->dropped;
+}
+
+guint64
 kantor_collection_run_get_pending (KantorCollectionRun *self)
 {
   guint64 total = 0;
@@ -436,6 +454,7 @@ kantor_collection_run_to_json (KantorCollectionRun *self)
   json_object_set_object_member (object, "records", records);
   json_object_set_int_member (object, "records_total", (gint64) total);
   json_object_set_int_member (object, "bytes", (gint64) bytes);
+  json_object_set_int_member (object, "dropped", (gint64) self->dropped);
   set_time_member (object, "started_at", self->started_at);
   set_time_member (object, "ends_at", kantor_collection_run_get_ends_at (self));
   set_time_member (object, "ended_at", self->ended_at);
@@ -727,14 +746,19 @@ take_batch (KantorCollectionRun *self)
 {
   Job *job = g_new0 (Job, 1);
 
-  job->data = g_new0 (GString *, self->n_files + 1);
+  job->n_files = self->n_files;
+  job->data = g_new0 (GString *, self->n_files);
   job->rows = g_new0 (guint64, self->n_files);
   for (guint i = 0; i < self->n_files; i++)
     {
       job->data[i] = self->pending[i];
       job->rows[i] = self->pending_rows[i];
-      /* The next batch will likely be as big: spare the regrowth. */
-      self->pending[i] = g_string_sized_new (MAX (job->data[i]->len, 64));
+      /* Buffers go round between the main loop and the worker, keeping
+       * their size: no regrowth, no fresh pages to fault in per batch. */
+      if (self->spare[i] != NULL)
+        self->pending[i] = g_steal_pointer (&self->spare[i]);
+      else
+        self->pending[i] = g_string_sized_new (MAX (job->data[i]->len, 64));
       self->pending_rows[i] = 0;
     }
   self->pending_bytes = 0;
@@ -753,6 +777,12 @@ job_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->job_in_flight = FALSE;
+  for (guint i = 0; i < self->n_files; i++)
+    if (self->spare[i] == NULL && job->data[i]->allocated_len <= 2 * KANTOR_COLLECTION_FLUSH_BYTES)
+      {
+        self->spare[i] = g_steal_pointer (&job->data[i]);
+        g_string_truncate (self->spare[i], 0);
+      }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       if (!self->closed || kantor_collection_state_is_active (self->state))
@@ -760,7 +790,18 @@ job_done (GObject      *source,
       return;
     }
   if (!kantor_collection_state_is_active (self->state))
-    return;   /* finished by kantor_collection_run_finish_sync() meanwhile */
+    {
+      /* Failed meanwhile (its disk fell too far behind): close the files
+       * and rewrite meta.json, off the main loop. After
+       * kantor_collection_run_finish_sync() the files are closed already
+       * and this does nothing. */
+      if (!job->close)
+        {
+          self->finish_state = self->state;
+          start_job (self, TRUE);
+        }
+      return;
+    }
 
   if (job->close)
     {
@@ -784,9 +825,9 @@ start_job (KantorCollectionRun *self,
 
   job->close = close;
   job->final_state = self->finish_state;
-  job->ended_at = close ? g_get_real_time () / 1000 : 0;
-  if (close)
-    self->ended_at = job->ended_at;
+  if (close && self->ended_at == 0)
+    self->ended_at = g_get_real_time () / 1000;
+  job->ended_at = close ? self->ended_at : 0;
   g_task_set_source_tag (task, start_job);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   self->job_in_flight = TRUE;
@@ -819,28 +860,24 @@ kantor_collection_run_push (KantorCollectionRun     *self,
     return;
   i--;
 
-  if (event->kind == KANTOR_EVENT_TRADE)
-    {
-      GString *out = self->pending[PRICES (i)];
-      gsize before = out->len;
+  {
+    guint file = event->kind == KANTOR_EVENT_TRADE ? PRICES (i) : BOOK (i);
+    GString *out = self->pending[file];
+    gsize before = out->len;
 
-      if (kantor_collection_append_trade (out, event))
-        {
-          self->pending_rows[PRICES (i)]++;
-          self->pending_bytes += out->len - before;
-        }
-    }
-  else
-    {
-      GString *out = self->pending[BOOK (i)];
-      gsize before = out->len;
-
-      if (kantor_collection_append_book (out, event))
-        {
-          self->pending_rows[BOOK (i)]++;
-          self->pending_bytes += out->len - before;
-        }
-    }
+    /* A row out of time order would make the whole file unreadable, and
+     * an invalid one would be refused by the reader: neither is written. */
+    if (G_LIKELY (event->time_ms >= self->last_time_ms[file]) &&
+        G_LIKELY (event->kind == KANTOR_EVENT_TRADE ? kantor_collection_append_trade (out, event)
+                                                    : kantor_collection_append_book (out, event)))
+      {
+        self->last_time_ms[file] = event->time_ms;
+        self->pending_rows[file]++;
+        self->pending_bytes += out->len - before;
+      }
+    else
+      self->dropped++;
+  }
 
   if (G_UNLIKELY (self->pending_bytes >= KANTOR_COLLECTION_FLUSH_BYTES))
     {

@@ -84,6 +84,11 @@ guint64               kantor_collection_run_get_records  (KantorCollectionRun *s
 guint64               kantor_collection_run_get_records_total (KantorCollectionRun *self);
 /* Bytes on disk of every CSV file, headers included. */
 guint64               kantor_collection_run_get_bytes    (KantorCollectionRun *self);
+/* Events pushed and not written because the reader would refuse them:
+ * invalid (kantor_collection_append_trade()), or earlier than the last row
+ * of their file (the reader refuses a file out of time order). Counted
+ * since this start only. */
+guint64               kantor_collection_run_get_dropped  (KantorCollectionRun *self);
 /* Rows pushed but not yet on disk. */
 guint64               kantor_collection_run_get_pending  (KantorCollectionRun *self);
 

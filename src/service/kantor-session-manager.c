@@ -24,6 +24,7 @@ struct _KantorSessionManager
   KantorSessionStore    *session_store;
   KantorStrategyManager *strategies;
   KantorMarketFeed      *feed;
+  KantorCollectionManager *collections;
   char                  *data_dir;
 
   GPtrArray             *sessions;       /* every session, in start order */
@@ -97,6 +98,7 @@ typedef struct
   gint64              from_ms;
   gint64              to_ms;
   double              speed;
+  gboolean            record;
   JsonObject         *data;
 } Request;
 
@@ -353,10 +355,7 @@ parse_config (Request     *r,
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
         return fail (details, error, KANTOR_SESSION_MANAGER_ERROR_INVALID, "config.record",
                      "config.record must be a boolean");
-      if (json_node_get_boolean (node))
-        return fail (details, error, KANTOR_SESSION_MANAGER_ERROR_UNAVAILABLE, NULL,
-                     "Recording a session's feed needs the collection service, which this "
-                     "server does not run yet");
+      r->record = json_node_get_boolean (node);
     }
 
   node = json_object_get_member (config, "data");
@@ -557,7 +556,14 @@ on_state_changed (KantorSession        *session,
     {
       g_object_set_data (G_OBJECT (session), "kantor-saved-state", GINT_TO_POINTER (state));
       if (!kantor_session_state_is_active (state))
-        release_claims (self, session);
+        {
+          release_claims (self, session);
+          /* Its recording ends with it, the buffered rows written out. */
+          if (kantor_session_get_recording (session) != NULL && self->collections != NULL)
+            kantor_collection_manager_stop_async (
+              self->collections,
+              kantor_collection_run_get_id (kantor_session_get_recording (session)), NULL, NULL);
+        }
       save (self, session);
     }
   g_signal_emit (self, signals[SIGNAL_SESSION_STATE], 0, session);
@@ -631,6 +637,7 @@ kantor_session_manager_start (KantorSessionManager  *self,
   g_autoptr(GPtrArray) strategies = NULL;
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) config_node = NULL;
+  g_autoptr(KantorCollectionRun) recording = NULL;
   KantorSession *session;
   JsonObject *sc;
   g_autoptr(GList) names = NULL;
@@ -659,6 +666,12 @@ kantor_session_manager_start (KantorSessionManager  *self,
       !parse_config (&r, config, details, error))
     goto out;
 
+  if (r.record && r.type == KANTOR_SESSION_TYPE_BACKTEST)
+    {
+      fail (details, error, KANTOR_SESSION_MANAGER_ERROR_INVALID, "config.record",
+            "config.record records a paper or live session's feed; a backtest replays one");
+      goto out;
+    }
   if (r.type == KANTOR_SESSION_TYPE_LIVE)
     {
       fail (details, error, KANTOR_SESSION_MANAGER_ERROR_UNAVAILABLE, NULL,
@@ -785,6 +798,33 @@ kantor_session_manager_start (KantorSessionManager  *self,
       goto out;
     }
 
+  if (r.record && self->collections == NULL)
+    {
+      fail (details, error, KANTOR_SESSION_MANAGER_ERROR_UNAVAILABLE, NULL,
+            "Recording a session's feed needs the collection service, which this server "
+            "does not run");
+      goto out;
+    }
+  id = g_uuid_string_random ();
+  if (r.record)
+    {
+      g_autoptr(GError) local_error = NULL;
+      /* Not the feed's own name: the run is fed by the session, which
+       * pushes exactly the events its engine consumed. */
+      g_autofree char *source_name = g_strdup_printf ("%s, session %s",
+                                                      kantor_market_feed_get_name (self->feed),
+                                                      id);
+
+      recording = kantor_collection_manager_start_recording (
+        self->collections, (const char * const *) r.symbols->pdata, source_name, &local_error);
+      if (recording == NULL)
+        {
+          fail (details, error, KANTOR_SESSION_MANAGER_ERROR_UNAVAILABLE, NULL,
+                "The session's recording cannot start: %s", local_error->message);
+          goto out;
+        }
+    }
+
   /* Every check passed: only now is anything stopped or started. */
   for (guint i = 0; conflicting != NULL && i < conflicting->len; i++)
     {
@@ -794,7 +834,6 @@ kantor_session_manager_start (KantorSessionManager  *self,
       kantor_session_stop_async (old, stopped_for_replace, NULL);
     }
 
-  id = g_uuid_string_random ();
   if (config != NULL)
     config_node = json_node_init_object (json_node_alloc (), config);
   session = kantor_session_new (id, r.type, key, (const char * const *) r.symbols->pdata,
@@ -805,6 +844,8 @@ kantor_session_manager_start (KantorSessionManager  *self,
     for (guint i = 0; r.symbols->pdata[i] != NULL; i++)
       g_hash_table_insert (self->symbol_owner, g_strdup (r.symbols->pdata[i]), session);
   save (self, session);
+
+  kantor_session_set_recording (session, recording);
 
   if (r.type == KANTOR_SESSION_TYPE_BACKTEST)
     kantor_session_run_backtest (session, source, r.from_ms, r.to_ms, r.speed, total_events);
@@ -871,6 +912,14 @@ guint
 kantor_session_manager_get_n_interrupted (KantorSessionManager *self)
 {
   return self->n_interrupted;
+}
+
+void
+kantor_session_manager_set_collection_manager (KantorSessionManager    *self,
+                                               KantorCollectionManager *collections)
+{
+  g_return_if_fail (KANTOR_IS_SESSION_MANAGER (self));
+  g_set_object (&self->collections, collections);
 }
 
 KantorSessionStore *
@@ -952,6 +1001,7 @@ kantor_session_manager_dispose (GObject *object)
   g_clear_object (&self->session_store);
   g_clear_object (&self->strategies);
   g_clear_object (&self->feed);
+  g_clear_object (&self->collections);
 
   G_OBJECT_CLASS (kantor_session_manager_parent_class)->dispose (object);
 }

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "kantor-collection-manager.h"
 #include "kantor-market-feed.h"
 #include "kantor-session-store.h"
 #include "kantor-session.h"
@@ -75,6 +76,12 @@ GPtrArray            *kantor_session_manager_list_active (KantorSessionManager *
 KantorSession        *kantor_session_manager_find_latest (KantorSessionManager *self,
                                                           const char           *strategy,
                                                           const char           *symbol);
+/* Lets paper and live sessions record their feed (config.record) as
+ * collection runs of @collections; without it config.record answers
+ * service_unavailable. */
+void                  kantor_session_manager_set_collection_manager
+                                                     (KantorSessionManager    *self,
+                                                      KantorCollectionManager *collections);
 /* Number of sessions interrupted by the last shutdown, found at start-up. */
 guint                 kantor_session_manager_get_n_interrupted (KantorSessionManager *self);
 /* NULL without a store. */

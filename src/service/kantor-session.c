@@ -72,8 +72,9 @@ struct _KantorSession
   GError             *run_error;
   gboolean            run_ok;
 
-  /* Paper: the feed's subscriptions. */
+  /* Paper: the feed's subscriptions, and the recording of what it gave. */
   KantorMarketFeed   *feed;
+  KantorCollectionRun *recording;
   GArray             *subscriptions;     /* guint */
 
   GPtrArray          *stop_tasks;        /* GTask *, completed when the state is final */
@@ -633,9 +634,33 @@ on_feed_event (KantorMarketFeed        *feed,
 {
   KantorSession *self = user_data;
 
+  /* A recorded session consumes only what its recording holds, so that a
+   * replay of it computes the same: nothing while its files are being
+   * created. */
+  if (self->recording != NULL &&
+      kantor_collection_run_get_state (self->recording) == KANTOR_COLLECTION_STATE_STARTING)
+    return;
+
   kantor_engine_process_event (self->engine, event);
+  if (self->recording != NULL)
+    kantor_collection_run_push (self->recording, event);
   self->n_events = kantor_engine_get_n_events (self->engine);
   self->last_event_ms = event->time_ms;
+}
+
+void
+kantor_session_set_recording (KantorSession       *self,
+                              KantorCollectionRun *run)
+{
+  g_return_if_fail (KANTOR_IS_SESSION (self));
+  g_set_object (&self->recording, run);
+}
+
+KantorCollectionRun *
+kantor_session_get_recording (KantorSession *self)
+{
+  g_return_val_if_fail (KANTOR_IS_SESSION (self), NULL);
+  return self->recording;
 }
 
 void
@@ -973,6 +998,9 @@ kantor_session_to_json (KantorSession *self)
     json_object_set_object_member (obj, "progress", progress);
   if (self->error_message != NULL)
     json_object_set_string_member (obj, "error", self->error_message);
+  if (self->recording != NULL)
+    json_object_set_string_member (obj, "recording_collection_id",
+                                   kantor_collection_run_get_id (self->recording));
   return obj;
 }
 
@@ -1045,6 +1073,7 @@ kantor_session_dispose (GObject *object)
   if (self->subscriptions != NULL)
     paper_end (self, FALSE);
   g_clear_object (&self->feed);
+  g_clear_object (&self->recording);
 
   G_OBJECT_CLASS (kantor_session_parent_class)->dispose (object);
 }

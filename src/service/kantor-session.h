@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kantor-collection-run.h"
 #include "kantor-engine.h"
 #include "kantor-market-feed.h"
 #include "kantor-market-source.h"
@@ -107,6 +108,13 @@ void                kantor_session_run_backtest    (KantorSession      *self,
 /* Drives the engine from @feed on the main loop until stopped. */
 void                kantor_session_run_paper       (KantorSession      *self,
                                                     KantorMarketFeed   *feed);
+
+/* A paper session also pushes every event it consumes to @run (the
+ * recording of config.record); NULL for none. Shown as
+ * recording_collection_id. */
+void                kantor_session_set_recording   (KantorSession       *self,
+                                                    KantorCollectionRun *run);
+KantorCollectionRun *kantor_session_get_recording  (KantorSession       *self);
 
 /* Ends the session: open positions are closed at market (session_end) and
  * the state becomes stopped. A backtest's worker is cancelled first; the

@@ -233,6 +233,11 @@ test_errors (Fixture       *f,
   json_object_unref (r);
   r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
             " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+            " \"config\": {\"record\": true, \"data\": {\"path\": \"%s\"}}", path);
+  assert_error (r, "validation_error", "config.record");
+  json_object_unref (r);
+  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
             " \"config\": {\"data\": {\"collection_id\": \"nope\"}}");
   assert_error (r, "validation_error", "config.data.collection_id");
   json_object_unref (r);
@@ -246,6 +251,19 @@ test_errors (Fixture       *f,
   r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
             " \"strategy_config\": {\"no_such_strategy\": [\"BTCUSDT\"]}");
   assert_error (r, "strategy_activation_failed", NULL);
+  json_object_unref (r);
+  /* Known but disabled. */
+  {
+    g_autofree char *doc = holder_doc ("resting", 100);
+    g_auto(GStrv) parts = g_strsplit (doc, "\"enabled\": true", 2);
+    g_autofree char *disabled = g_strjoinv ("\"enabled\": false", parts);
+
+    test_server_put_strategy (&f->ts, disabled);
+  }
+  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"], \"resting\": [\"BTCUSDT\"]}");
+  assert_error (r, "strategy_activation_failed", NULL);
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "error_message"), "disabled"));
   json_object_unref (r);
 
   /* Over the cap: refused with the numbers, nothing started. */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "kantor-stream-api.h"
 #include "kantor-stream-hub.h"
@@ -638,17 +639,24 @@ on_client_connected (KantorServer           *server,
 static RawClient *
 raw_client_open (Fixture                 *f,
                  KantorClientConnection **server_side,
-                 const char *const       *subscriptions)
+                 const char *const       *subscriptions,
+                 gboolean                 small_buffer)
 {
   RawClient *r = g_new0 (RawClient, 1);
   static const char auth[] = "{\"type\":\"auth\",\"token\":\"bob\"}";
   gulong handler;
 
+  /* It cannot answer pings while it does not read: no keepalive sweep. */
+  kantor_server_set_keepalive (f->ts.server, 0, 0);
   r->buf = g_byte_array_new ();
   r->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   handler = g_signal_connect (f->ts.server, "client-connected", G_CALLBACK (on_client_connected),
                               server_side);
   r->conn = test_raw_connect (f->ts.port);
+  /* A small receive buffer: the server's side fills sooner. */
+  if (small_buffer)
+    g_socket_set_option (g_socket_connection_get_socket (r->conn), SOL_SOCKET, SO_RCVBUF, 4096,
+                       NULL);
   WAIT_UNTIL (*server_side != NULL);
   g_signal_handler_disconnect (f->ts.server, handler);
   test_raw_send_frame (r->conn, 0x1, auth, sizeof auth - 1);
@@ -750,7 +758,7 @@ test_never_reads (Fixture       *f,
   gsize max_held = 0;
 
   kantor_stream_hub_set_flow_control (f->hub, soft, hard);
-  raw = raw_client_open (f, &victim, subs);
+  raw = raw_client_open (f, &victim, subs, TRUE);
   WAIT_UNTIL (kantor_stream_hub_get_n_subscribers (f->hub, KANTOR_STREAM_MARKET_DATA) == 1);
   r = subscribe (normal, "market_data", "{\"symbols\":[\"BTCUSDT\"]}");
 
@@ -822,9 +830,10 @@ test_slow_consumer_alert (Fixture       *f,
   guint64 md_seen = 0, signals_seen = 0, alerts = 0, alert_count = 0;
   gint64 prev_signal = 0;
   gboolean last_md_seen = FALSE;
+  gint64 deadline;
 
   kantor_stream_hub_set_flow_control (f->hub, 16 * 1024, 1024 * 1024 * 1024);
-  raw = raw_client_open (f, &victim, subs);
+  raw = raw_client_open (f, &victim, subs, FALSE);
   WAIT_UNTIL (kantor_stream_hub_get_n_subscribers (f->hub, KANTOR_STREAM_SIGNALS) == 1);
 
   /* Kernel buffers fill first, then the soft bound is passed. */
@@ -839,11 +848,14 @@ test_slow_consumer_alert (Fixture       *f,
     }
   g_assert_true (kantor_client_connection_is_open (victim));
 
-  /* Now it reads everything, up to the alert. */
+  /* Now it reads everything, up to the alert: the server writes as the
+   * socket drains, both turned here without blocking. */
+  deadline = g_get_monotonic_time () + TEST_TIMEOUT_S * G_USEC_PER_SEC;
   while (alerts == 0 || !last_md_seen || signals_seen < n_signals)
     {
-      WAIT_UNTIL ((g_main_context_iteration (NULL, FALSE), raw_client_read (raw)) &&
-                  raw->messages->len > 0);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_true (raw_client_read (raw));
       for (guint i = 0; i < raw->messages->len; i++)
         {
           JsonObject *msg = g_ptr_array_index (raw->messages, i);
@@ -881,6 +893,73 @@ test_slow_consumer_alert (Fixture       *f,
   g_assert_true (kantor_client_connection_is_open (victim));
 }
 
+/* With the real synthetic feed: subscribing starts the symbol's source,
+ * items carry its trades, silence raises data_gap, unsubscribing stops it. */
+static void
+test_feed (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(KantorMarketFeed) feed = kantor_market_feed_new_synthetic (7);
+  g_autoptr(KantorStreamHub) hub = NULL;
+  g_autoptr(TestClient) c = open_client (f);
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(JsonObject) alert = NULL;
+  gint64 last = 0;
+
+  /* This test's own hub, on the feed, in place of the fixture's. */
+  hub = kantor_stream_hub_new (feed, NULL);
+  kantor_stream_hub_set_health_interval (hub, 0);
+  kantor_stream_api_register (kantor_server_get_router (f->ts.server), hub);
+  kantor_market_feed_set_speed (feed, 50);
+
+  g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 0);
+  r = subscribe (c, "market_data", "{\"symbols\":[\"BTCUSDT\"]}");
+  g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 1);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(JsonObject) msg = next_item (c);
+      JsonObject *md = market_data (msg);
+
+      g_assert_cmpstr (json_object_get_string_member (md, "symbol"), ==, "BTCUSDT");
+      g_assert_cmpfloat (json_object_get_double_member (md, "price"), >, 0);
+      g_assert_cmpfloat (json_object_get_double_member (md, "quote_volume"), ==,
+                         json_object_get_double_member (md, "price") *
+                         json_object_get_double_member (md, "volume"));
+      g_assert_cmpint (item_seq (msg), >, last);
+      last = item_seq (msg);
+    }
+
+  /* A gap shorter than the feed's pauses: the check runs and fires. */
+  kantor_market_feed_set_speed (feed, 0.01);
+  kantor_stream_hub_set_data_gap (hub, 50);
+  kantor_stream_hub_set_health_interval (hub, 20);
+  for (;;)
+    {
+      g_autoptr(JsonObject) msg = test_client_next (c, TEST_TIMEOUT_S * 1000);
+
+      g_assert_nonnull (msg);
+      if (g_strcmp0 (json_object_get_string_member (msg, "type"), "alert") == 0)
+        {
+          alert = g_steal_pointer (&msg);
+          break;
+        }
+    }
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "data_gap");
+  g_assert_cmpstr (json_object_get_string_member (alert, "symbol"), ==, "BTCUSDT");
+  g_assert_cmpint (json_object_get_int_member (alert, "silent_ms"), >, 50);
+  kantor_stream_hub_set_health_interval (hub, 0);
+
+  {
+    g_autoptr(JsonObject) u = test_client_call (c, "u", "{\"type\":\"unsubscribe\","
+                                                        "\"id\":\"u\",\"stream\":\"market_data\"}");
+    test_assert_response (u, "unsubscribed");
+  }
+  g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 0);
+  g_clear_pointer (&c, test_client_free);
+  /* The router keeps pointing at this hub: give it back the fixture's. */
+  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -898,6 +977,7 @@ main (int   argc,
   ADD ("alerts-and-health", test_alerts_and_health);
   ADD ("never-reads", test_never_reads);
   ADD ("slow-consumer-alert", test_slow_consumer_alert);
+  ADD ("feed", test_feed);
 #undef ADD
 
   return g_test_run ();

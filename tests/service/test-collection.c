@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -409,6 +410,18 @@ test_round_trip (Fixture       *f,
         g_array_append_val (events[i].kind == KANTOR_EVENT_TRADE ? trades : books, events[i]);
       }
   g_assert_no_error (error);
+
+  /* Rows the reader would refuse are not written: one back in time, one
+   * with no price. */
+  {
+    KantorMarketEvent late = g_array_index (trades, KantorMarketEvent, 0);
+    KantorMarketEvent bad = g_array_index (trades, KantorMarketEvent, trades->len - 1);
+
+    bad.price = 0;
+    kantor_collection_run_push (run, &late);
+    kantor_collection_run_push (run, &bad);
+    g_assert_cmpuint (kantor_collection_run_get_dropped (run), ==, 2);
+  }
   stop (f, run);
   g_assert_cmpuint (kantor_collection_run_get_records_total (run), ==, 20000);
 
@@ -478,6 +491,49 @@ test_round_trip (Fixture       *f,
     g_assert_null (g_array_index (trades, KantorMarketEvent, j).symbol);
   for (guint j = 0; j < books->len; j++)
     g_assert_null (g_array_index (books, KantorMarketEvent, j).symbol);
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* A row reaches the disk within half a second of its event (the median of
+ * a few, so that one slow moment of a busy machine does not decide). */
+static void
+test_flush_latency (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char * const symbols[] = { "AAAUSDT", NULL };
+  g_autoptr(KantorCollectionRun) run = NULL;
+  g_autoptr(KantorMarketSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 latency[7];
+
+  run = kantor_collection_manager_start_recording (f->manager, symbols, "test", &error);
+  g_assert_no_error (error);
+  WAIT_FOR (kantor_collection_run_get_state (run) == KANTOR_COLLECTION_STATE_RECORDING);
+  source = kantor_synthetic_source_new (symbols, 5, 1700000000000, 0, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (latency); i++)
+    {
+      KantorMarketEvent ev;
+      guint64 before = kantor_collection_run_get_records_total (run);
+      gint64 t0;
+
+      g_assert_cmpuint (kantor_market_source_read (source, &ev, 1, &error), ==, 1);
+      t0 = g_get_monotonic_time ();
+      kantor_collection_run_push (run, &ev);
+      WAIT_FOR (kantor_collection_run_get_records_total (run) == before + 1);
+      latency[i] = g_get_monotonic_time () - t0;
+    }
+  qsort (latency, G_N_ELEMENTS (latency), sizeof latency[0], compare_int64);
+  g_assert_cmpint (latency[G_N_ELEMENTS (latency) / 2], <=, G_USEC_PER_SEC / 2);
 }
 
 /* kantor-backtest --data reads a recorded folder, every event of it. */
@@ -872,6 +928,8 @@ main (int   argc,
               test_layout_and_stop, fixture_teardown);
   g_test_add ("/kantor/service/collection/round-trip", Fixture, NULL, fixture_setup,
               test_round_trip, fixture_teardown);
+  g_test_add ("/kantor/service/collection/flush-latency", Fixture, NULL, fixture_setup,
+              test_flush_latency, fixture_teardown);
   g_test_add ("/kantor/service/collection/backtest-cli", Fixture, NULL, fixture_setup,
               test_backtest_cli, fixture_teardown);
   g_test_add ("/kantor/service/collection/duration", Fixture, NULL, fixture_setup,

@@ -227,6 +227,8 @@ test_persist (Fixture       *f,
 
   WAIT_FOR (kantor_session_get_state (session) == KANTOR_SESSION_STATE_COMPLETED);
   results = results_of (session);
+  /* The worker writes the rows out after the state changed. */
+  kantor_session_wait (session);
   sync_store (manager);
   g_assert_cmpint (count (manager, "sessions", id), ==, 1);
   g_assert_cmpint (count (manager, "session_orders", id), ==, 4);
@@ -329,6 +331,77 @@ test_stop_backtest (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (after, "events_processed"), >=, n);
 }
 
+static gint64
+orders_filled (KantorSession *session)
+{
+  g_autoptr(JsonObject) results = results_of (session);
+
+  return json_object_get_int_member (json_object_get_object_member (results, "metrics"),
+                                     "orders_filled");
+}
+
+static gint64
+n_events (KantorSession *session)
+{
+  g_autoptr(JsonObject) progress = kantor_session_dup_progress (session);
+
+  return progress != NULL ? json_object_get_int_member (progress, "events_processed") : 0;
+}
+
+/* A paper session with config.record writes what its engine consumed as a
+ * collection; replaying that collection as a backtest gives the same
+ * results, to the hash. */
+static void
+test_record_and_replay (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(KantorSessionManager) manager = manager_new (f);
+  g_autoptr(KantorCollectionManager) collections = kantor_collection_manager_new (f->store,
+                                                                                  f->feed,
+                                                                                  f->root);
+  g_autoptr(KantorSession) paper = NULL;
+  g_autoptr(KantorSession) replay = NULL;
+  g_autoptr(JsonObject) paper_results = NULL;
+  g_autoptr(JsonObject) replay_results = NULL;
+  g_autofree char *config = NULL;
+  KantorCollectionRun *run;
+
+  kantor_session_manager_set_collection_manager (manager, collections);
+  paper = start (manager, "paper", "{\"holder\": [\"BTCUSDT\"]}", "{\"record\": true}");
+  run = kantor_session_get_recording (paper);
+  g_assert_nonnull (run);
+  {
+    g_autoptr(JsonObject) status = kantor_session_to_json (paper);
+
+    g_assert_cmpstr (json_object_get_string_member (status, "recording_collection_id"), ==,
+                     kantor_collection_run_get_id (run));
+  }
+
+  /* Some trading, then the end: the position is closed at market. */
+  WAIT_FOR (orders_filled (paper) >= 1 && n_events (paper) >= 200);
+  kantor_session_stop_async (paper, NULL, NULL);
+  WAIT_FOR (kantor_session_get_state (paper) == KANTOR_SESSION_STATE_STOPPED);
+  WAIT_FOR (!kantor_collection_state_is_active (kantor_collection_run_get_state (run)));
+  g_assert_cmpint (kantor_collection_run_get_state (run), ==, KANTOR_COLLECTION_STATE_STOPPED);
+  paper_results = results_of (paper);
+
+  config = g_strdup_printf ("{\"data\": {\"collection_id\": \"%s\"}}",
+                            kantor_collection_run_get_id (run));
+  replay = start (manager, "backtest", "{\"holder\": [\"BTCUSDT\"]}", config);
+  WAIT_FOR (kantor_session_get_state (replay) == KANTOR_SESSION_STATE_COMPLETED);
+  replay_results = results_of (replay);
+
+  g_assert_cmpint (json_object_get_int_member (replay_results, "events_processed"), ==,
+                   json_object_get_int_member (paper_results, "events_processed"));
+  g_assert_cmpint (json_object_get_int_member (replay_results, "events_processed"), >=, 200);
+  g_assert_cmpstr (json_object_get_string_member (replay_results, "results_hash"), ==,
+                   json_object_get_string_member (paper_results, "results_hash"));
+  g_assert_true (json_node_equal (json_object_get_member (replay_results, "metrics"),
+                                  json_object_get_member (paper_results, "metrics")));
+  kantor_session_wait (replay);
+  kantor_collection_manager_shutdown (collections);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -340,6 +413,7 @@ main (int   argc,
   ADD ("persist", test_persist);
   ADD ("interrupted", test_interrupted);
   ADD ("stop-backtest", test_stop_backtest);
+  ADD ("record-and-replay", test_record_and_replay);
 #undef ADD
 
   return g_test_run ();
