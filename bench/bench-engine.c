@@ -73,6 +73,7 @@ throughput (guint64     n_events,
   KantorMetrics metrics;
   gint64 start;
   double engine_s, cpu_start, source_cpu_s, engine_cpu_s, engine_only_cpu_s;
+  long rss_kb;
   guint64 n_trades = 0, left;
 
   /* The feed alone, for context: what generating the events costs. */
@@ -104,6 +105,9 @@ throughput (guint64     n_events,
   kantor_engine_finish (engine);
   engine_s = (g_get_monotonic_time () - start) / 1e6;
   engine_cpu_s = cpu_seconds () - cpu_start;
+
+  /* Before a second engine exists: the figure is one backtest's. */
+  rss_kb = peak_rss_kb ();
 
   /* The engine alone: the same events, generated outside the timed
    * part. A backtest over recorded data pays for reading them instead
@@ -145,7 +149,7 @@ throughput (guint64     n_events,
            kantor_engine_get_n_events (engine), n_trades, engine_s, engine_cpu_s,
            n_events / engine_s, n_events / engine_cpu_s, n_events / engine_only_cpu_s,
            n_events / source_cpu_s,
-           metrics.signals_detected, metrics.orders_filled, peak_rss_kb (),
+           metrics.signals_detected, metrics.orders_filled, rss_kb,
            kantor_ledger_get_results_hash (kantor_engine_get_ledger (engine)));
   return 0;
 }
