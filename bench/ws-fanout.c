@@ -14,8 +14,8 @@
  *     N connections, each subscribed to market_data for the symbols, read
  *     with epoll; counts delivered items and takes the latency of each one
  *     as receipt time minus the item's market_data.timestamp (the engine
- *     event time). Event times are milliseconds, so every latency reads up
- *     to 1 ms high: the figures are upper bounds. Prints one JSON object.
+ *     event time, epoch milliseconds, fractions taken when present).
+ *     Prints one JSON object.
  *
  *   ws-fanout idle --port P [--connections 1000] [--seconds 5] [--token T]
  *     Opens and holds idle subscribed connections (for the RSS figure), then
@@ -363,8 +363,10 @@ on_message (Stats        *st,
   st->items++;
   if (last != NULL)
     {
-      gint64 event_ms = g_ascii_strtoll ((const char *) last + sizeof key - 1, NULL, 10);
-      gint64 latency = now_us - event_ms * 1000;
+      /* Fractional milliseconds are taken too (the reference peer stamps
+       * them); kantord's are whole, and due exactly then at a fixed rate. */
+      double event_ms = g_ascii_strtod ((const char *) last + sizeof key - 1, NULL);
+      gint64 latency = now_us - (gint64) llround (event_ms * 1000.0);
       guint32 v = (guint32) CLAMP (latency, 0, (gint64) G_MAXUINT32);
 
       g_array_append_val (st->latencies, v);

@@ -239,7 +239,8 @@ activation_reason (const GError *error)
     }
 }
 
-/* The one activation of (name, symbol), or NULL. */
+/* The activation of (name, symbol), or NULL; the bare one when sessions run
+ * the pair too (bare ones sort first). */
 static KantorActivationInfo *
 find_activation (KantorStrategyManager *manager,
                  const char            *name,
@@ -282,7 +283,9 @@ handle_activate_strategy (KantorClientConnection *connection,
   info = find_activation (manager, name, symbol);
   node = kantor_activation_info_to_json (info);
   data = json_node_get_object (node);
-  json_object_set_boolean_member (data, "already_active", before != NULL);
+  /* A session running the same pair in its own engine does not count: the
+   * activation created here is a separate one. */
+  json_object_set_boolean_member (data, "already_active", before != NULL && before->owner == NULL);
   kantor_client_connection_reply (connection, id, "strategy_activated", data);
 }
 

@@ -49,6 +49,10 @@ typedef struct
   guint  keepalive_interval;
   guint  stale_timeout;
   gint64 access_ttl;
+  double feed_rate;    /* [feed] rate: events/s per symbol, 0: the model's clock */
+  guint  feed_seed;    /* [feed] seed of the synthetic market */
+  guint  soft_bound_kib; /* [streams] per-connection flow control */
+  guint  hard_bound_kib;
 } Limits;
 
 static gboolean
@@ -136,6 +140,10 @@ load_limits (const char  *config_dir,
   limits->keepalive_interval = KANTOR_SERVER_DEFAULT_KEEPALIVE;
   limits->stale_timeout = KANTOR_SERVER_DEFAULT_STALE_TIMEOUT;
   limits->access_ttl = 0;
+  limits->feed_rate = 0;
+  limits->feed_seed = 1;
+  limits->soft_bound_kib = 256;
+  limits->hard_bound_kib = 8 * 1024;
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -154,6 +162,14 @@ load_limits (const char  *config_dir,
   limits->stale_timeout = key_uint (kf, "limits", "stale-timeout", limits->stale_timeout, 0,
                                     86400);
   limits->access_ttl = key_uint (kf, "auth", "access-token-ttl", 0, 60, 365 * 86400);
+  limits->feed_rate = MIN (key_double (kf, "feed", "rate", limits->feed_rate), 1000000.0);
+  limits->feed_seed = key_uint (kf, "feed", "seed", limits->feed_seed, 0, G_MAXUINT);
+  limits->soft_bound_kib = key_uint (kf, "streams", "soft-bound-kib", limits->soft_bound_kib,
+                                     16, 1024 * 1024);
+  limits->hard_bound_kib = key_uint (kf, "streams", "hard-bound-kib", limits->hard_bound_kib,
+                                     64, G_MAXUINT);
+  /* The hard bound is the last resort past the soft one, never below it. */
+  limits->hard_bound_kib = MAX (limits->hard_bound_kib, limits->soft_bound_kib * 2);
   return TRUE;
 }
 
@@ -383,7 +399,9 @@ main (int   argc,
     }
 
   /* The embedded synthetic market until an exchange is configured. */
-  feed = kantor_market_feed_new_synthetic (1);
+  feed = kantor_market_feed_new_synthetic (limits.feed_seed);
+  if (limits.feed_rate > 0)
+    kantor_market_feed_set_rate (feed, limits.feed_rate);
   strategies_dir = g_build_filename (config_dir, "strategies", NULL);
   strategies = kantor_strategy_manager_new (strategies_dir, feed, &error);
   if (strategies == NULL)
@@ -411,6 +429,8 @@ main (int   argc,
     g_print ("kantord: %u collection run(s) were recording when the server stopped; marked "
              "interrupted\n", kantor_collection_manager_get_n_interrupted (collections));
   streams = kantor_stream_hub_new (feed, strategies);
+  kantor_stream_hub_set_flow_control (streams, (gsize) limits.soft_bound_kib * 1024,
+                                      (gsize) limits.hard_bound_kib * 1024);
   kantor_session_manager_set_collection_manager (sessions, collections);
 
   server = kantor_server_new (auth);

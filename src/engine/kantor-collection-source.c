@@ -318,6 +318,15 @@ stream_advance (Stream  *stream,
 
   if (!kantor_csv_reader_next_line (reader, &line, &length, error))
     return FALSE;
+  /* The writer ends every row with a newline, so a last line without one
+   * was cut by a crash or is still being written: even when it parses, a
+   * number in it may be cut short. Ignore it rather than replay it. */
+  if (G_UNLIKELY (!kantor_csv_reader_line_is_terminated (reader)))
+    {
+      g_warning ("%s:%" G_GUINT64_FORMAT ": ignoring an incomplete last line (no line end)",
+                 kantor_csv_reader_get_name (reader), kantor_csv_reader_get_line_number (reader));
+      return FALSE;
+    }
   if (G_LIKELY (stream_scan_line (stream, line, length)))
     return TRUE;
 

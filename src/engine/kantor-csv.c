@@ -32,6 +32,7 @@ struct _KantorCsvReader
   guint64       consumed;   /* bytes before buf[0] */
   char         *line_start; /* the current line, NUL-terminated */
   gsize         line_len;   /* 0 when there is no current line */
+  gboolean      unterminated; /* the current line ended at the end of the data */
   guint         n_fields;
   const char   *fields[KANTOR_CSV_MAX_FIELDS];
   gsize         lengths[KANTOR_CSV_MAX_FIELDS];
@@ -214,6 +215,7 @@ kantor_csv_reader_next_line (KantorCsvReader  *self,
 
   self->n_fields = 0;
   self->line_len = 0;
+  self->unterminated = FALSE;
   if (self->failed)
     return FALSE;
 
@@ -248,6 +250,7 @@ kantor_csv_reader_next_line (KantorCsvReader  *self,
           line = self->buf + self->pos;
           line_len = scanned;
           self->pos = self->len;
+          self->unterminated = TRUE;
           break;
         }
 
@@ -281,6 +284,14 @@ kantor_csv_reader_next_line (KantorCsvReader  *self,
   *line_out = line;
   *length = line_len;
   return TRUE;
+}
+
+gboolean
+kantor_csv_reader_line_is_terminated (KantorCsvReader *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return !self->unterminated;
 }
 
 gboolean

@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  * until the next call to kantor_csv_reader_next_row(); nothing is allocated
  * per line or per field. No quoting: the files it serves hold numbers and
  * plain words only, and a stray quote is a bad row. CRLF line ends are
- * accepted; a last line without a line end is read like any other. */
+ * accepted; a last line without a line end is read like any other (see
+ * kantor_csv_reader_line_is_terminated()). */
 typedef struct _KantorCsvReader KantorCsvReader;
 
 /* @name is used in error messages ("NAME:LINE: ..."), usually the path. */
@@ -57,6 +58,10 @@ gboolean         kantor_csv_reader_next_line           (KantorCsvReader  *self,
                                                         const char      **line,
                                                         gsize            *length,
                                                         GError          **error);
+/* FALSE when the line last returned ended at the end of the data without a
+ * line end: a file still being written (or cut by a crash) may end in a
+ * torn row, and a caller that writes its files line by line can skip it. */
+gboolean         kantor_csv_reader_line_is_terminated  (KantorCsvReader  *self);
 /* Splits the line last returned by kantor_csv_reader_next_line() into
  * fields (once; later calls do nothing). */
 gboolean         kantor_csv_reader_split               (KantorCsvReader  *self,

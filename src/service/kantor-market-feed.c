@@ -6,6 +6,12 @@
 #include "config.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/timerfd.h>
+#include <unistd.h>
+#endif
+
+#include <glib-unix.h>
 
 #include "kantor-market-feed.h"
 
@@ -13,9 +19,14 @@
 #include "kantor-pacer.h"
 #include "kantor-synthetic-source.h"
 
-/* Events delivered per main-loop dispatch at most, so that a fast test
- * speed or a catch-up after a stall never starves the rest of the loop. */
-#define MAX_EVENTS_PER_DISPATCH 2048
+/* Events delivered per symbol and main-loop dispatch at most, so that a
+ * fast speed or a catch-up after a stall never starves the rest of the loop.
+ * Small: stream fan-out writes once per loop turn, and flat out a turn with
+ * thousands of events per symbol spends itself queueing and dropping what
+ * slow clients cannot take (64 against 2048: 17 times the items delivered). */
+#define MAX_EVENTS_PER_DISPATCH 64
+/* Events skipped at most when a feed comes back, for those due meanwhile. */
+#define MAX_EVENTS_SKIPPED (1 << 20)
 /* Events read from a source at a time: one virtual call per batch. */
 #define READ_BATCH 64
 
@@ -43,7 +54,10 @@ struct _FeedSymbol
   gsize               pos;
   gsize               len;
   gboolean            has_next;      /* pos < len */
-  GSource            *timer;
+  GSource            *timer;         /* a FeedTimer, kept for the symbol's life */
+  gboolean            armed;
+  gint64              rate_start_ms; /* fixed-rate event clock (rate > 0) */
+  guint64             n_read;        /* events read so far */
 };
 
 struct _KantorMarketFeed
@@ -53,6 +67,7 @@ struct _KantorMarketFeed
   char                  *name;
   guint64                seed;
   double                 speed;
+  double                 rate;           /* events/s per symbol; 0: the model's clock */
   KantorMarketFeedState  state;
   GHashTable            *symbols;        /* interned symbol -> FeedSymbol * */
   GHashTable            *subscriptions;  /* id -> Subscription * (not owned) */
@@ -71,6 +86,109 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void feed_symbol_schedule (FeedSymbol *fs);
+static gboolean feed_symbol_dispatch (gpointer user_data);
+
+/* A timer with microsecond resolution. GLib 2.74 polls with millisecond
+ * timeouts rounded up, so a plain timeout fires up to 1 ms late (2 ms with
+ * the rounding of its interval): most of a stream item's latency. Where
+ * there is a timerfd, it wakes the loop at the exact deadline; elsewhere
+ * the source's ready time alone does, to the millisecond. */
+typedef struct
+{
+  GSource  source;
+  int      fd;     /* -1 without timerfd */
+  gpointer tag;
+} FeedTimer;
+
+static gboolean
+feed_timer_check (GSource *source)
+{
+  FeedTimer *timer = (FeedTimer *) source;
+
+  return timer->tag != NULL && (g_source_query_unix_fd (source, timer->tag) & G_IO_IN) != 0;
+}
+
+static void
+feed_timer_disarm (GSource *source)
+{
+  FeedTimer *timer = (FeedTimer *) source;
+
+  g_source_set_ready_time (source, -1);
+#ifdef __linux__
+  if (timer->fd >= 0)
+    {
+      struct itimerspec spec = { { 0, 0 }, { 0, 0 } };
+      guint64 expirations;
+
+      timerfd_settime (timer->fd, 0, &spec, NULL);
+      /* Clears an expiry that was already pending. */
+      if (read (timer->fd, &expirations, sizeof expirations) < 0)
+        expirations = 0;
+    }
+#endif
+}
+
+static gboolean
+feed_timer_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     user_data)
+{
+  feed_timer_disarm (source);
+  return callback (user_data);
+}
+
+static void
+feed_timer_finalize (GSource *source)
+{
+  FeedTimer *timer = (FeedTimer *) source;
+
+  if (timer->fd >= 0)
+    close (timer->fd);
+}
+
+static GSourceFuncs feed_timer_funcs = {
+  NULL, feed_timer_check, feed_timer_dispatch, feed_timer_finalize, NULL, NULL
+};
+
+static GSource *
+feed_timer_new (FeedSymbol *fs)
+{
+  GSource *source = g_source_new (&feed_timer_funcs, sizeof (FeedTimer));
+  FeedTimer *timer = (FeedTimer *) source;
+
+  timer->fd = -1;
+#ifdef __linux__
+  timer->fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timer->fd >= 0)
+    timer->tag = g_source_add_unix_fd (source, timer->fd, G_IO_IN);
+#endif
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, feed_symbol_dispatch, fs, NULL);
+  g_source_set_static_name (source, "[kantor] market feed");
+  g_source_attach (source, NULL);
+  return source;
+}
+
+/* @deadline_us on the monotonic clock. */
+static void
+feed_timer_arm (GSource *source,
+                gint64   deadline_us)
+{
+#ifdef __linux__
+  FeedTimer *timer = (FeedTimer *) source;
+
+  if (timer->fd >= 0)
+    {
+      struct itimerspec spec = { { 0, 0 }, { 0, 0 } };
+
+      deadline_us = MAX (deadline_us, 1);
+      spec.it_value.tv_sec = deadline_us / G_USEC_PER_SEC;
+      spec.it_value.tv_nsec = (deadline_us % G_USEC_PER_SEC) * 1000;
+      timerfd_settime (timer->fd, TFD_TIMER_ABSTIME, &spec, NULL);
+    }
+#endif
+  g_source_set_ready_time (source, deadline_us);
+}
 
 static void
 subscription_end (Subscription *sub)
@@ -162,6 +280,12 @@ feed_symbol_read (FeedSymbol *fs)
   fs->pos = 0;
   fs->len = kantor_market_source_read (fs->source, fs->buffer, READ_BATCH, &error);
   fs->has_next = fs->len > 0;
+  /* At a fixed rate, the model's events keep their content and order but
+   * take evenly spaced times on the wall clock. */
+  for (gsize i = 0; fs->feed->rate > 0 && i < fs->len; i++)
+    fs->buffer[i].time_ms = fs->rate_start_ms
+                            + (gint64) floor ((double) (fs->n_read + i) * 1000.0 / fs->feed->rate);
+  fs->n_read += fs->len;
   if (!fs->has_next)
     {
       /* The synthetic market never ends; a source that does, or fails, is
@@ -173,6 +297,20 @@ feed_symbol_read (FeedSymbol *fs)
   return fs->has_next;
 }
 
+/* Microseconds until the next event is due. At a fixed rate event times are
+ * wall-clock times, due exactly then; otherwise the pacer maps them. */
+static gint64
+feed_symbol_delay_us (FeedSymbol *fs,
+                      gint64      mono_us,
+                      gint64      real_us)
+{
+  gint64 time_ms = fs->buffer[fs->pos].time_ms;
+
+  if (fs->feed->rate > 0)
+    return MAX (0, time_ms * 1000 - real_us);
+  return kantor_pacer_delay_us (fs->pacer, time_ms, mono_us);
+}
+
 static gboolean
 feed_symbol_dispatch (gpointer user_data)
 {
@@ -181,16 +319,18 @@ feed_symbol_dispatch (gpointer user_data)
   const char *symbol = fs->symbol;
   /* One clock reading per dispatch: events due by now go out together. */
   gint64 now_us = g_get_monotonic_time ();
+  gint64 real_us = g_get_real_time ();
   guint n = 0;
 
-  g_clear_pointer (&fs->timer, g_source_unref);
+  fs->armed = FALSE;
 
   fs->dispatching++;
-  while (fs->has_next && fs->n_live > 0 && n < MAX_EVENTS_PER_DISPATCH)
+  while (fs->has_next && fs->n_live > 0 && n < MAX_EVENTS_PER_DISPATCH &&
+         self->state != KANTOR_MARKET_FEED_STATE_DOWN)
     {
       const KantorMarketEvent *event = &fs->buffer[fs->pos];
 
-      if (kantor_pacer_delay_us (fs->pacer, event->time_ms, now_us) > 0)
+      if (feed_symbol_delay_us (fs, now_us, real_us) > 0)
         break;
       /* Subscriptions added by a callback only see the next event; the
        * array may grow meanwhile, hence the fixed bound and indexing. */
@@ -206,29 +346,28 @@ feed_symbol_dispatch (gpointer user_data)
     }
   fs->dispatching--;
 
-  /* Looked up again: a callback may have removed the last subscription. */
+  /* Looked up again: a callback may have removed the last subscription
+   * (which destroyed this source). The source stays for the next event. */
   if (g_hash_table_lookup (self->symbols, symbol) != fs)
-    return G_SOURCE_REMOVE;
+    return G_SOURCE_CONTINUE;
   feed_symbol_collect (fs);
   if (g_hash_table_lookup (self->symbols, symbol) == fs)
     feed_symbol_schedule (fs);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 feed_symbol_schedule (FeedSymbol *fs)
 {
-  gint64 delay_us;
+  gint64 now_us;
 
-  if (fs->timer != NULL || !fs->has_next)
+  if (fs->armed || !fs->has_next || fs->feed->state == KANTOR_MARKET_FEED_STATE_DOWN)
     return;
-  delay_us = kantor_pacer_delay_us (fs->pacer, fs->buffer[fs->pos].time_ms,
-                                    g_get_monotonic_time ());
-  fs->timer = g_timeout_source_new ((guint) ((delay_us + 999) / 1000));
-  g_source_set_priority (fs->timer, G_PRIORITY_DEFAULT);
-  g_source_set_callback (fs->timer, feed_symbol_dispatch, fs, NULL);
-  g_source_set_static_name (fs->timer, "[kantor] market feed");
-  g_source_attach (fs->timer, NULL);
+  if (fs->timer == NULL)
+    fs->timer = feed_timer_new (fs);
+  now_us = g_get_monotonic_time ();
+  feed_timer_arm (fs->timer, now_us + feed_symbol_delay_us (fs, now_us, g_get_real_time ()));
+  fs->armed = TRUE;
 }
 
 static FeedSymbol *
@@ -243,6 +382,15 @@ feed_symbol_start (KantorMarketFeed *self,
   fs->symbol = symbol;
   fs->subscriptions = g_ptr_array_new_with_free_func (subscription_free);
   fs->pacer = kantor_pacer_new (self->speed);
+  if (self->rate > 0)
+    {
+      gint64 interval_ms = (gint64) (1000.0 / self->rate);
+
+      /* Symbols out of phase (by name, so reproducibly), as on a market;
+       * the first event a millisecond ahead so that none is late. */
+      fs->rate_start_ms = g_get_real_time () / 1000 + 1
+                          + (interval_ms > 1 ? g_str_hash (symbol) % interval_ms : 0);
+    }
   /* Event time starts now, so that paper sessions see the present. */
   fs->source = kantor_synthetic_source_new (symbols, self->seed, g_get_real_time () / 1000,
                                             0, &error);
@@ -381,10 +529,10 @@ kantor_market_feed_set_speed (KantorMarketFeed *self,
 
       kantor_pacer_free (fs->pacer);
       fs->pacer = kantor_pacer_new (speed);
-      if (fs->timer != NULL)
+      if (fs->armed)
         {
-          g_source_destroy (fs->timer);
-          g_clear_pointer (&fs->timer, g_source_unref);
+          feed_timer_disarm (fs->timer);
+          fs->armed = FALSE;
         }
       if (fs->dispatching == 0)
         feed_symbol_schedule (fs);
@@ -396,6 +544,82 @@ kantor_market_feed_get_speed (KantorMarketFeed *self)
 {
   g_return_val_if_fail (KANTOR_IS_MARKET_FEED (self), 0);
   return self->speed;
+}
+
+void
+kantor_market_feed_set_rate (KantorMarketFeed *self,
+                             double            rate)
+{
+  g_return_if_fail (KANTOR_IS_MARKET_FEED (self));
+  g_return_if_fail (rate >= 0 && isfinite (rate));
+
+  self->rate = rate;
+}
+
+double
+kantor_market_feed_get_rate (KantorMarketFeed *self)
+{
+  g_return_val_if_fail (KANTOR_IS_MARKET_FEED (self), 0);
+  return self->rate;
+}
+
+void
+kantor_market_feed_set_state (KantorMarketFeed      *self,
+                              KantorMarketFeedState  state)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 real_us = g_get_real_time ();
+
+  g_return_if_fail (KANTOR_IS_MARKET_FEED (self));
+
+  if (state == KANTOR_MARKET_FEED_STATE_DOWN)
+    {
+      g_hash_table_iter_init (&iter, self->symbols);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          FeedSymbol *fs = value;
+
+          if (fs->armed)
+            {
+              feed_timer_disarm (fs->timer);
+              fs->armed = FALSE;
+            }
+        }
+      set_state (self, KANTOR_MARKET_FEED_STATE_DOWN);
+      return;
+    }
+
+  if (self->state != KANTOR_MARKET_FEED_STATE_DOWN)
+    return;
+  /* Not down while the symbols are rescheduled (silently: the change is
+   * notified once, at the end). */
+  self->state = KANTOR_MARKET_FEED_STATE_IDLE;
+  g_hash_table_iter_init (&iter, self->symbols);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      FeedSymbol *fs = value;
+      guint skipped = 0;
+
+      /* What happened upstream while down is lost, as with a real outage:
+       * the stream resumes at the present, without a burst of stale events. */
+      while (fs->has_next && feed_symbol_delay_us (fs, now_us, real_us) == 0 &&
+             skipped++ < MAX_EVENTS_SKIPPED)
+        feed_symbol_read (fs);
+      if (fs->dispatching == 0)
+        feed_symbol_schedule (fs);
+    }
+  /* A source that failed meanwhile left the feed down. */
+  if (self->state != KANTOR_MARKET_FEED_STATE_DOWN)
+    {
+      KantorMarketFeedState up = g_hash_table_size (self->symbols) > 0
+                                   ? KANTOR_MARKET_FEED_STATE_RUNNING
+                                   : KANTOR_MARKET_FEED_STATE_IDLE;
+
+      self->state = KANTOR_MARKET_FEED_STATE_DOWN;
+      set_state (self, up);
+    }
 }
 
 static void

@@ -63,4 +63,22 @@ void                   kantor_market_feed_set_speed     (KantorMarketFeed      *
                                                          double                 speed);
 double                 kantor_market_feed_get_speed     (KantorMarketFeed      *self);
 
+/* Fixed-rate mode for load tests and demos: @rate > 0 events a second per
+ * symbol (trades and book updates), evenly spaced, the synthetic market's
+ * events re-stamped with those wall-clock times and delivered when due, to
+ * the microsecond where the platform allows. 0 (the default): the model's
+ * own clock, paced by the speed. Applies to symbols started afterwards. */
+void                   kantor_market_feed_set_rate      (KantorMarketFeed      *self,
+                                                         double                 rate);
+double                 kantor_market_feed_get_rate      (KantorMarketFeed      *self);
+
+/* For feeds that lose and regain their upstream (an exchange connection
+ * will call it; the embedded market never fails by itself, and tests and
+ * operators use it to rehearse an outage). KANTOR_MARKET_FEED_STATE_DOWN
+ * stops delivery; any other state brings the feed back (idle or running
+ * as its symbols say), resuming at the present: events due meanwhile are
+ * lost, as in a real outage. Each change notifies "feed-state". */
+void                   kantor_market_feed_set_state     (KantorMarketFeed      *self,
+                                                         KantorMarketFeedState  state);
+
 G_END_DECLS

@@ -838,14 +838,24 @@ kantor_session_manager_start (KantorSessionManager  *self,
     config_node = json_node_init_object (json_node_alloc (), config);
   session = kantor_session_new (id, r.type, key, (const char * const *) r.symbols->pdata,
                                 r.strategy_config, config_node, g_steal_pointer (&engine));
+  for (guint i = 0; i < strategies->len; i++)
+    {
+      const char *name = kantor_strategy_get_name (strategies->pdata[i]);
+      guint version = 0;
+
+      /* Looked up just above, on this thread: the version is the one run. */
+      kantor_strategy_manager_get_info (self->strategies, name, &version, NULL, NULL);
+      kantor_session_set_strategy_version (session, name, version);
+    }
   add_session (self, session);
   g_hash_table_insert (self->by_key, (gpointer) kantor_session_get_key (session), session);
   if (r.type != KANTOR_SESSION_TYPE_BACKTEST)
     for (guint i = 0; r.symbols->pdata[i] != NULL; i++)
       g_hash_table_insert (self->symbol_owner, g_strdup (r.symbols->pdata[i]), session);
-  save (self, session);
-
+  /* Before the first save, so that the row names the recording from the
+   * start (a crash right after start still finds it). */
   kantor_session_set_recording (session, recording);
+  save (self, session);
 
   if (r.type == KANTOR_SESSION_TYPE_BACKTEST)
     kantor_session_run_backtest (session, source, r.from_ms, r.to_ms, r.speed, total_events);
@@ -957,6 +967,27 @@ flush_rows (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The activations of the running sessions, for the strategy manager's
+ * status lists (PROTOCOL.md §6). */
+static GPtrArray *
+provide_activations (gpointer user_data)
+{
+  KantorSessionManager *self = user_data;
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) kantor_activation_info_free);
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      KantorSession *session = g_ptr_array_index (self->sessions, i);
+      g_autoptr(GPtrArray) own = NULL;
+
+      if (!kantor_session_state_is_active (kantor_session_get_state (session)))
+        continue;
+      own = kantor_session_dup_activations (session);
+      g_ptr_array_extend_and_steal (list, g_steal_pointer (&own));
+    }
+  return list;
+}
+
 KantorSessionManager *
 kantor_session_manager_new (KantorStore           *store,
                             KantorStrategyManager *strategies,
@@ -967,6 +998,8 @@ kantor_session_manager_new (KantorStore           *store,
   g_autoptr(KantorSessionManager) self = g_object_new (KANTOR_TYPE_SESSION_MANAGER, NULL);
 
   self->strategies = strategies != NULL ? g_object_ref (strategies) : NULL;
+  if (strategies != NULL)
+    kantor_strategy_manager_add_activation_provider (strategies, provide_activations, self);
   self->feed = feed != NULL ? g_object_ref (feed) : NULL;
   self->data_dir = g_strdup (data_dir);
 
@@ -999,6 +1032,8 @@ kantor_session_manager_dispose (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_ptr_array_unref);
   g_clear_object (&self->session_store);
+  if (self->strategies != NULL)
+    kantor_strategy_manager_remove_activation_provider (self->strategies, self);
   g_clear_object (&self->strategies);
   g_clear_object (&self->feed);
   g_clear_object (&self->collections);

@@ -33,6 +33,7 @@ typedef struct
   char      *error;
   char      *results;
   char      *results_hash;
+  char      *recording_id;
   GPtrArray *orders;
   GPtrArray *signals;
   char      *final_orders;   /* a backtest's orders; its signals are in results */
@@ -53,6 +54,7 @@ save_job_free (gpointer data)
   g_free (job->error);
   g_free (job->results);
   g_free (job->results_hash);
+  g_free (job->recording_id);
   g_clear_pointer (&job->orders, g_ptr_array_unref);
   g_clear_pointer (&job->signals, g_ptr_array_unref);
   g_free (job->final_orders);
@@ -92,11 +94,13 @@ save_func (KantorStore  *store,
   stmt = kantor_store_prepare (store,
                                "INSERT INTO sessions (id, session_type, state, idempotency_key,"
                                " symbols, strategy_config, config, created_at, ended_at, error,"
-                               " results, results_hash)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                               " results, results_hash, recording_collection_id)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                                " ON CONFLICT (id) DO UPDATE SET state = ?3, ended_at = ?9,"
                                " error = ?10, results = coalesce (?11, results),"
-                               " results_hash = coalesce (?12, results_hash)", error);
+                               " results_hash = coalesce (?12, results_hash),"
+                               " recording_collection_id = coalesce (?13, recording_collection_id)",
+                               error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, job->id, -1, SQLITE_STATIC);
@@ -112,6 +116,7 @@ save_func (KantorStore  *store,
   bind_text_or_null (stmt, 10, job->error);
   bind_text_or_null (stmt, 11, job->results);
   bind_text_or_null (stmt, 12, job->results_hash);
+  bind_text_or_null (stmt, 13, job->recording_id);
   if (!step_done (store, stmt, error))
     goto fail;
 
@@ -238,6 +243,7 @@ kantor_session_store_save (KantorSessionStore *self,
   job->created_at = kantor_session_get_created_at (session);
   job->ended_at = kantor_session_get_ended_at (session);
   job->error = g_strdup (kantor_session_get_error_message (session));
+  job->recording_id = g_strdup (kantor_session_get_recording_id (session));
   if (results != NULL && kantor_session_get_final_results_text (session) != NULL)
     {
       job->results = g_strdup (kantor_session_get_final_results_text (session));
@@ -307,6 +313,7 @@ typedef struct
   gint64  ended_at;
   char   *error;
   char   *results;
+  char   *recording_id;
 } Row;
 
 static void
@@ -323,6 +330,7 @@ row_free (gpointer data)
   g_free (row->config);
   g_free (row->error);
   g_free (row->results);
+  g_free (row->recording_id);
   g_free (row);
 }
 
@@ -367,8 +375,9 @@ load_func (KantorStore  *store,
 
   stmt = kantor_store_prepare (store,
                                "SELECT id, session_type, state, idempotency_key, symbols,"
-                               " strategy_config, config, created_at, ended_at, error, results"
-                               " FROM sessions ORDER BY created_at, rowid", error);
+                               " strategy_config, config, created_at, ended_at, error, results,"
+                               " recording_collection_id FROM sessions"
+                               " ORDER BY created_at, rowid", error);
   if (stmt == NULL)
     return NULL;
   while ((rc = kantor_store_step (store, stmt, error)) == SQLITE_ROW)
@@ -386,6 +395,7 @@ load_func (KantorStore  *store,
       row->ended_at = sqlite3_column_int64 (stmt, 8);
       row->error = column_text (stmt, 9);
       row->results = column_text (stmt, 10);
+      row->recording_id = column_text (stmt, 11);
       g_ptr_array_add (rows, row);
     }
   if (rc == 0)
@@ -451,7 +461,8 @@ kantor_session_store_load (KantorSessionStore *self,
                                              strategy_config, config, row->created_at,
                                              row->ended_at,
                                              results != NULL && JSON_NODE_HOLDS_OBJECT (results)
-                                               ? json_node_get_object (results) : NULL);
+                                               ? json_node_get_object (results) : NULL,
+                                             row->recording_id);
       g_ptr_array_add (sessions, session);
     }
 

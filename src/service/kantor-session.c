@@ -12,6 +12,7 @@
 
 #include "kantor-activation.h"
 #include "kantor-json.h"
+#include "kantor-strategy-manager.h"
 
 /* A backtest's worker looks at the clock and at pending results requests
  * every this many events: cheap enough to vanish in the event loop, often
@@ -57,6 +58,14 @@ struct _KantorSession
   gint64              last_event_ms;
   guint64             total_events;
   guint               n_alerts;
+  /* Status of the engine's activations for the main thread: a backtest's
+   * worker refreshes it with each progress report (KantorActivationInfo). */
+  GPtrArray          *activations;
+
+  /* Engine side: signals per "strategy\x1fsymbol", and the version of each
+   * strategy when the session started. */
+  GHashTable         *signal_counts;
+  GHashTable         *versions;
 
   /* Backtest: worker side. */
   GThread            *thread;
@@ -75,6 +84,7 @@ struct _KantorSession
   /* Paper: the feed's subscriptions, and the recording of what it gave. */
   KantorMarketFeed   *feed;
   KantorCollectionRun *recording;
+  char               *recording_id;
   GArray             *subscriptions;     /* guint */
 
   GPtrArray          *stop_tasks;        /* GTask *, completed when the state is final */
@@ -316,6 +326,12 @@ on_signal (const KantorSignal *signal,
   r.snapshot = self->snapshots->len;
   g_array_append_vals (self->snapshots, signal->snapshot, signal->n_snapshot);
   g_array_append_val (self->signals, r);
+  {
+    g_autofree char *key = g_strdup_printf ("%s\x1f%s", signal->strategy, signal->symbol);
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->signal_counts, key));
+
+    g_hash_table_replace (self->signal_counts, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
+  }
   if (self->live_rows)
     {
       g_autoptr(JsonNode) node = kantor_signal_to_json (signal);
@@ -394,6 +410,83 @@ answer_results_requests (KantorSession *self)
   post (self, p);
 }
 
+/* The status of every activation of the engine, read on the thread that
+ * drives it. */
+static GPtrArray *
+snapshot_activations (KantorSession *self)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) kantor_activation_info_free);
+  guint n = kantor_engine_get_n_activations (self->engine);
+
+  for (guint i = 0; i < n; i++)
+    {
+      KantorActivation *activation = kantor_engine_get_activation (self->engine, i);
+      const char *name = kantor_strategy_get_name (kantor_activation_get_strategy (activation));
+      const char *symbol = kantor_activation_get_symbol (activation);
+      KantorActivationInfo *info = g_new0 (KantorActivationInfo, 1);
+      g_autofree char *key = g_strdup_printf ("%s\x1f%s", name, symbol);
+
+      info->strategy = g_strdup (name);
+      info->symbol = g_strdup (symbol);
+      info->owner = g_strdup (self->id);
+      info->version = GPOINTER_TO_UINT (g_hash_table_lookup (self->versions, name));
+      info->state = kantor_activation_get_state (activation);
+      info->state_since_ms = kantor_activation_get_state_since_ms (activation);
+      if (info->state_since_ms == 0)
+        info->state_since_ms = self->created_at;
+      info->activated_ms = self->created_at;
+      info->last_event_ms = kantor_engine_get_last_time_ms (self->engine);
+      /* The engine counts events per session, not per activation. */
+      info->n_events = kantor_engine_get_n_events (self->engine);
+      info->n_signals = GPOINTER_TO_UINT (g_hash_table_lookup (self->signal_counts, key));
+      info->has_position = kantor_activation_get_position (activation, &info->position);
+      g_ptr_array_add (list, info);
+    }
+  return list;
+}
+
+static void
+publish_activations (KantorSession *self)
+{
+  GPtrArray *list = snapshot_activations (self);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->activations, g_ptr_array_unref);
+  self->activations = list;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+kantor_session_set_strategy_version (KantorSession *self,
+                                     const char    *name,
+                                     guint          version)
+{
+  g_return_if_fail (KANTOR_IS_SESSION (self));
+  g_return_if_fail (self->state == KANTOR_SESSION_STATE_STARTING);
+  g_hash_table_replace (self->versions, g_strdup (name), GUINT_TO_POINTER (version));
+}
+
+GPtrArray *
+kantor_session_dup_activations (KantorSession *self)
+{
+  GPtrArray *list;
+
+  g_return_val_if_fail (KANTOR_IS_SESSION (self), NULL);
+
+  if (self->engine == NULL || !kantor_session_state_is_active (self->state))
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) kantor_activation_info_free);
+  /* Paper and live engines run here, on the main loop. */
+  if (self->type != KANTOR_SESSION_TYPE_BACKTEST)
+    return snapshot_activations (self);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) kantor_activation_info_free);
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; self->activations != NULL && i < self->activations->len; i++)
+    g_ptr_array_add (list, kantor_activation_info_copy (g_ptr_array_index (self->activations, i)));
+  g_mutex_unlock (&self->lock);
+  return list;
+}
+
 /* Backtest worker, per event. */
 static void
 on_event (const KantorMarketEvent *event,
@@ -415,6 +508,7 @@ on_event (const KantorMarketEvent *event,
       Post *p = g_new0 (Post, 1);
 
       self->last_progress_us = now;
+      publish_activations (self);
       g_mutex_lock (&self->lock);
       self->n_events = kantor_engine_get_n_events (self->engine);
       self->last_event_ms = event->time_ms;
@@ -619,6 +713,8 @@ kantor_session_run_backtest (KantorSession      *self,
   self->cancellable = g_cancellable_new ();
   kantor_engine_set_speed (self->engine, speed);
   kantor_engine_set_callbacks (self->engine, &backtest_callbacks, self);
+  /* The worker does not run yet: the engine is still ours to read. */
+  publish_activations (self);
 
   set_state (self, KANTOR_SESSION_STATE_RUNNING);
   name = g_strdup_printf ("backtest-%.8s", self->id);
@@ -654,6 +750,8 @@ kantor_session_set_recording (KantorSession       *self,
 {
   g_return_if_fail (KANTOR_IS_SESSION (self));
   g_set_object (&self->recording, run);
+  g_free (self->recording_id);
+  self->recording_id = run != NULL ? g_strdup (kantor_collection_run_get_id (run)) : NULL;
 }
 
 KantorCollectionRun *
@@ -661,6 +759,13 @@ kantor_session_get_recording (KantorSession *self)
 {
   g_return_val_if_fail (KANTOR_IS_SESSION (self), NULL);
   return self->recording;
+}
+
+const char *
+kantor_session_get_recording_id (KantorSession *self)
+{
+  g_return_val_if_fail (KANTOR_IS_SESSION (self), NULL);
+  return self->recording_id;
 }
 
 void
@@ -998,9 +1103,8 @@ kantor_session_to_json (KantorSession *self)
     json_object_set_object_member (obj, "progress", progress);
   if (self->error_message != NULL)
     json_object_set_string_member (obj, "error", self->error_message);
-  if (self->recording != NULL)
-    json_object_set_string_member (obj, "recording_collection_id",
-                                   kantor_collection_run_get_id (self->recording));
+  if (self->recording_id != NULL)
+    json_object_set_string_member (obj, "recording_collection_id", self->recording_id);
   return obj;
 }
 
@@ -1052,7 +1156,8 @@ kantor_session_new_restored (const char         *id,
                              JsonNode           *config,
                              gint64              created_at_ms,
                              gint64              ended_at_ms,
-                             JsonObject         *results)
+                             JsonObject         *results,
+                             const char         *recording_id)
 {
   KantorSession *self = session_new_common (id, type, key, symbols, strategy_config, config);
 
@@ -1060,6 +1165,7 @@ kantor_session_new_restored (const char         *id,
   self->created_at = created_at_ms;
   self->ended_at = ended_at_ms;
   self->final_results = results != NULL ? json_object_ref (results) : NULL;
+  self->recording_id = g_strdup (recording_id);
   return self;
 }
 
@@ -1090,6 +1196,10 @@ kantor_session_finalize (GObject *object)
   g_clear_pointer (&self->strategy_config, json_node_unref);
   g_clear_pointer (&self->config, json_node_unref);
   g_free (self->error_message);
+  g_free (self->recording_id);
+  g_clear_pointer (&self->activations, g_ptr_array_unref);
+  g_clear_pointer (&self->signal_counts, g_hash_table_unref);
+  g_clear_pointer (&self->versions, g_hash_table_unref);
   g_clear_pointer (&self->engine, kantor_engine_free);
   g_clear_pointer (&self->pending_orders, g_ptr_array_unref);
   g_clear_pointer (&self->pending_signals, g_ptr_array_unref);
@@ -1137,4 +1247,6 @@ kantor_session_init (KantorSession *self)
   self->signals = g_array_new (FALSE, FALSE, sizeof (SignalRecord));
   self->snapshots = g_array_new (FALSE, FALSE, sizeof (KantorIndicatorValue));
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->signal_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

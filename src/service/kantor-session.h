@@ -62,7 +62,7 @@ KantorSession      *kantor_session_new             (const char        *id,
                                                     JsonNode          *config,
                                                     KantorEngine      *engine);
 /* A session read back from the store: no engine, @results (may be NULL)
- * its last results. */
+ * its last results, @recording_id (may be NULL) the id of its recording. */
 KantorSession      *kantor_session_new_restored    (const char        *id,
                                                     KantorSessionType  type,
                                                     KantorSessionState state,
@@ -72,7 +72,8 @@ KantorSession      *kantor_session_new_restored    (const char        *id,
                                                     JsonNode          *config,
                                                     gint64             created_at_ms,
                                                     gint64             ended_at_ms,
-                                                    JsonObject        *results);
+                                                    JsonObject        *results,
+                                                    const char        *recording_id);
 
 const char         *kantor_session_get_id          (KantorSession     *self);
 KantorSessionType   kantor_session_get_session_type (KantorSession    *self);
@@ -115,6 +116,19 @@ void                kantor_session_run_paper       (KantorSession      *self,
 void                kantor_session_set_recording   (KantorSession       *self,
                                                     KantorCollectionRun *run);
 KantorCollectionRun *kantor_session_get_recording  (KantorSession       *self);
+/* The version of strategy @name the session runs (before it starts), for
+ * its activations' status. */
+void                kantor_session_set_strategy_version (KantorSession  *self,
+                                                         const char     *name,
+                                                         guint           version);
+/* New snapshots (KantorActivationInfo, owner the session id) of the
+ * activations of a running session's engine; empty once it ended. A
+ * backtest's come from its last progress report: its engine belongs to its
+ * worker. Main thread only. */
+GPtrArray          *kantor_session_dup_activations (KantorSession      *self);
+/* The id of the recording: that of the run, or the one read back from the
+ * store (the run itself is gone after a restart). NULL for none. */
+const char         *kantor_session_get_recording_id (KantorSession      *self);
 
 /* Ends the session: open positions are closed at market (session_end) and
  * the state becomes stopped. A backtest's worker is cancelled first; the

@@ -94,6 +94,10 @@ static const char * const migrations[] = {
   "  error      TEXT"
   ") STRICT;"
   "CREATE INDEX collections_state ON collections (state);",
+
+  /* 4: the collection a paper session with config.record writes, so that
+   * its recording_collection_id survives a restart. */
+  "ALTER TABLE sessions ADD COLUMN recording_collection_id TEXT;",
 };
 
 #define BUSY_TIMEOUT_MS 5000

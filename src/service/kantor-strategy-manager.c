@@ -77,8 +77,15 @@ struct _KantorStrategyManager
   GHashTable       *acts;           /* "name\x1fsymbol" -> Act * (not owned) */
   GHashTable       *slots;          /* interned symbol -> SymbolSlot * */
   GQueue            upserts;        /* GTask *, waiting for their write */
+  GArray           *providers;      /* Provider */
   gboolean          writing;        /* an upsert's write runs on a worker */
 };
+
+typedef struct
+{
+  KantorActivationProvider func;
+  gpointer                 user_data;
+} Provider;
 
 G_DEFINE_FINAL_TYPE (KantorStrategyManager, kantor_strategy_manager, G_TYPE_OBJECT)
 
@@ -138,6 +145,19 @@ kantor_activation_info_free (KantorActivationInfo *info)
   g_free (info->symbol);
   g_free (info->owner);
   g_free (info);
+}
+
+KantorActivationInfo *
+kantor_activation_info_copy (const KantorActivationInfo *info)
+{
+  KantorActivationInfo *copy;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  copy = g_memdup2 (info, sizeof *info);
+  copy->strategy = g_strdup (info->strategy);
+  copy->symbol = g_strdup (info->symbol);
+  copy->owner = g_strdup (info->owner);
+  return copy;
 }
 
 JsonNode *
@@ -758,7 +778,13 @@ compare_info (gconstpointer a,
   const KantorActivationInfo *ib = *(KantorActivationInfo * const *) b;
   int c = strcmp (ia->strategy, ib->strategy);
 
-  return c != 0 ? c : strcmp (ia->symbol, ib->symbol);
+  if (c == 0)
+    c = strcmp (ia->symbol, ib->symbol);
+  if (c == 0 && (ia->owner == NULL || ib->owner == NULL))
+    c = (ia->owner != NULL) - (ib->owner != NULL);
+  if (c == 0)
+    c = strcmp (ia->owner, ib->owner);
+  return c;
 }
 
 static GPtrArray *
@@ -785,6 +811,25 @@ list_matching (KantorStrategyManager *self,
         continue;
       g_ptr_array_add (list, act_info (act));
     }
+
+  for (guint p = 0; p < self->providers->len; p++)
+    {
+      const Provider *provider = &g_array_index (self->providers, Provider, p);
+      g_autoptr(GPtrArray) provided = provider->func (provider->user_data);
+
+      for (guint i = 0; provided != NULL && i < provided->len; i++)
+        {
+          const KantorActivationInfo *info = g_ptr_array_index (provided, i);
+
+          if (name != NULL && strcmp (info->strategy, name) != 0)
+            continue;
+          if (symbol != NULL && strcmp (info->symbol, symbol) != 0)
+            continue;
+          if (by_owner && g_strcmp0 (info->owner, owner) != 0)
+            continue;
+          g_ptr_array_add (list, kantor_activation_info_copy (info));
+        }
+    }
   g_ptr_array_sort (list, compare_info);
   return list;
 }
@@ -806,6 +851,32 @@ kantor_strategy_manager_list_activations_by_owner (KantorStrategyManager *self,
   return list_matching (self, NULL, NULL, TRUE, owner);
 }
 
+void
+kantor_strategy_manager_add_activation_provider (KantorStrategyManager    *self,
+                                                 KantorActivationProvider  provider,
+                                                 gpointer                  user_data)
+{
+  Provider p = { provider, user_data };
+
+  g_return_if_fail (KANTOR_IS_STRATEGY_MANAGER (self));
+  g_return_if_fail (provider != NULL);
+  g_array_append_val (self->providers, p);
+}
+
+void
+kantor_strategy_manager_remove_activation_provider (KantorStrategyManager *self,
+                                                    gpointer               user_data)
+{
+  g_return_if_fail (KANTOR_IS_STRATEGY_MANAGER (self));
+
+  for (guint i = 0; i < self->providers->len; i++)
+    if (g_array_index (self->providers, Provider, i).user_data == user_data)
+      {
+        g_array_remove_index (self->providers, i);
+        return;
+      }
+}
+
 char **
 kantor_strategy_manager_get_active_symbols (KantorStrategyManager *self,
                                             const char            *name)
@@ -820,6 +891,10 @@ kantor_strategy_manager_get_active_symbols (KantorStrategyManager *self,
     {
       KantorActivationInfo *info = g_ptr_array_index (list, i);
 
+      /* Sorted by symbol (one strategy): a pair run both here and by a
+       * session comes twice in a row. */
+      if (symbols->len > 0 && strcmp (symbols->pdata[symbols->len - 1], info->symbol) == 0)
+        continue;
       g_ptr_array_add (symbols, g_strdup (info->symbol));
     }
   g_ptr_array_add (symbols, NULL);
@@ -1339,6 +1414,7 @@ kantor_strategy_manager_finalize (GObject *object)
   g_hash_table_destroy (self->entries);
   g_free (self->dir);
   g_free (self->versions_path);
+  g_array_unref (self->providers);
 
   G_OBJECT_CLASS (kantor_strategy_manager_parent_class)->finalize (object);
 }
@@ -1368,4 +1444,5 @@ kantor_strategy_manager_init (KantorStrategyManager *self)
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
   self->acts = g_hash_table_new (g_str_hash, g_str_equal);
   self->slots = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, slot_free);
+  self->providers = g_array_new (FALSE, FALSE, sizeof (Provider));
 }

@@ -48,6 +48,7 @@ typedef struct
 } KantorActivationInfo;
 
 void      kantor_activation_info_free    (KantorActivationInfo *info);
+KantorActivationInfo *kantor_activation_info_copy (const KantorActivationInfo *info);
 /* {strategy_name, symbol, owner, version, swap_pending, state, since (epoch ms),
  *  activated_at, last_event_time, events, signals, position: null or {side, entry_price,
  *  qty, entry_time}} */
@@ -166,7 +167,21 @@ GPtrArray             *kantor_strategy_manager_list_activations (KantorStrategyM
 GPtrArray             *kantor_strategy_manager_list_activations_by_owner
                                                                 (KantorStrategyManager *self,
                                                                  const char            *owner);
-/* Active symbols of @name, sorted; free with g_strfreev(). */
+/* Activations that run elsewhere (a session's own engine) but are listed
+ * with the manager's: @provider returns new snapshots (a GPtrArray of
+ * KantorActivationInfo with a free function), called on the main thread at
+ * every listing, until removed with the same @user_data. The lists above
+ * and the active symbols include them; the manager's own activation of a
+ * pair comes before a provided one (a NULL owner sorts first). */
+typedef GPtrArray *(*KantorActivationProvider) (gpointer user_data);
+void                   kantor_strategy_manager_add_activation_provider
+                                                       (KantorStrategyManager    *self,
+                                                        KantorActivationProvider  provider,
+                                                        gpointer                  user_data);
+void                   kantor_strategy_manager_remove_activation_provider
+                                                       (KantorStrategyManager    *self,
+                                                        gpointer                  user_data);
+/* Active symbols of @name, sorted, each once; free with g_strfreev(). */
 char                 **kantor_strategy_manager_get_active_symbols (KantorStrategyManager *self,
                                                                    const char            *name);
 

@@ -333,6 +333,132 @@ test_idempotent (Fixture       *f,
   g_assert_cmpstr (c, !=, a);
 }
 
+/* The activations a session runs in its own engine are listed with the
+ * strategy manager's, owned by the session, from start to stop. */
+static gboolean
+find_owned (JsonArray  *activations,
+            const char *strategy,
+            const char *symbol,
+            const char *owner)
+{
+  for (guint i = 0; i < json_array_get_length (activations); i++)
+    {
+      JsonObject *a = json_array_get_object_element (activations, i);
+
+      if (g_strcmp0 (json_object_get_string_member (a, "strategy_name"), strategy) == 0
+          && g_strcmp0 (json_object_get_string_member (a, "symbol"), symbol) == 0
+          && g_strcmp0 (json_object_get_string_member_with_default (a, "owner", NULL),
+                        owner) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+strategy_is_active_on (Fixture    *f,
+                       const char *strategy,
+                       const char *symbol)
+{
+  g_autoptr(JsonObject) r = call (f, f->c, "\"type\": \"get_strategies\"");
+  JsonArray *list;
+
+  test_assert_response (r, "strategies_list");
+  list = json_object_get_array_member (data_of (r), "strategies");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *s = json_array_get_object_element (list, i);
+      JsonArray *symbols = json_object_get_array_member (s, "active_symbols");
+
+      if (g_strcmp0 (json_object_get_string_member (s, "name"), strategy) != 0)
+        continue;
+      for (guint j = 0; j < json_array_get_length (symbols); j++)
+        if (g_strcmp0 (json_array_get_string_element (symbols, j), symbol) == 0)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_session_activations (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *paper = start_ok (f, "\"session_type\": \"paper\","
+                                     " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}", FALSE);
+  g_autofree char *backtest = NULL;
+  g_autoptr(JsonObject) all = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) stopped = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(JsonObject) none = NULL;
+  gint64 deadline = g_get_monotonic_time () + TEST_TIMEOUT_S * G_USEC_PER_SEC;
+  JsonObject *details;
+
+  /* The holder enters on its first trade: the state and the position come
+   * from the session's engine as they change. */
+  for (;;)
+    {
+      g_autoptr(JsonObject) r = call (f, f->c, "\"type\": \"get_strategy_status\","
+                                      " \"strategy_name\": \"holder\", \"symbol\": \"btcusdt\"");
+      JsonObject *status;
+      JsonObject *position;
+
+      test_assert_response (r, "strategy_status");
+      status = data_of (r);
+      g_assert_cmpstr (json_object_get_string_member (status, "owner"), ==, paper);
+      g_assert_cmpstr (json_object_get_string_member (status, "symbol"), ==, "BTCUSDT");
+      g_assert_cmpint (json_object_get_int_member (status, "since"), >, 0);
+      if (g_strcmp0 (json_object_get_string_member (status, "state"), "POSITION_ACTIVE") == 0)
+        {
+          position = json_object_get_object_member (status, "position");
+          g_assert_nonnull (position);
+          g_assert_cmpfloat (json_object_get_double_member (position, "entry_price"), >, 0);
+          g_assert_cmpfloat (json_object_get_double_member (position, "qty"), >, 0);
+          g_assert_cmpint (json_object_get_int_member (status, "events"), >, 0);
+          g_assert_cmpint (json_object_get_int_member (status, "version"), ==, 1);
+          break;
+        }
+      g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (status, "position")));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  g_assert_true (strategy_is_active_on (f, "holder", "BTCUSDT"));
+
+  /* A backtest's activations come from its worker's progress reports. */
+  backtest = start_ok (f, "\"session_type\": \"backtest\","
+                       " \"strategy_config\": {\"other\": [\"ETHUSDT\"]},"
+                       " \"config\": {\"data\": {\"synthetic\": {\"seed\": 1,"
+                       " \"events\": 100000000}}}", FALSE);
+  all = call (f, f->c, "\"type\": \"get_strategy_status\"");
+  test_assert_response (all, "all_strategies_status");
+  g_assert_true (find_owned (json_object_get_array_member (data_of (all), "activations"),
+                             "holder", "BTCUSDT", paper));
+  g_assert_true (find_owned (json_object_get_array_member (data_of (all), "activations"),
+                             "other", "ETHUSDT", backtest));
+  g_assert_cmpint (json_object_get_int_member (data_of (all), "count"), ==, 2);
+
+  /* Only stopping the session ends its activations. */
+  refused = call (f, f->c, "\"type\": \"deactivate_strategy\", \"strategy_name\": \"holder\","
+                  " \"symbol\": \"BTCUSDT\"");
+  test_assert_error (refused, "command_failed");
+  details = json_object_get_object_member (refused, "details");
+  g_assert_nonnull (details);
+  g_assert_cmpstr (json_object_get_string_member (details, "session_id"), ==, paper);
+  g_assert_nonnull (strstr (json_object_get_string_member (refused, "error_message"), paper));
+
+  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", paper);
+  test_assert_response (stopped, "session_stopped");
+  g_clear_pointer (&stopped, json_object_unref);
+  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", backtest);
+  test_assert_response (stopped, "session_stopped");
+
+  gone = call (f, f->c, "\"type\": \"get_strategy_status\", \"strategy_name\": \"holder\","
+               " \"symbol\": \"BTCUSDT\"");
+  test_assert_error (gone, "strategy_not_found");
+  none = call (f, f->c, "\"type\": \"get_strategy_status\"");
+  test_assert_response (none, "all_strategies_status");
+  g_assert_cmpint (json_object_get_int_member (data_of (none), "count"), ==, 0);
+  g_assert_false (strategy_is_active_on (f, "holder", "BTCUSDT"));
+}
+
 #define N_CONCURRENT 50
 
 /* Identical starts on separate connections, all sent before any answer is
@@ -737,6 +863,7 @@ main (int   argc,
   ADD ("budget-breach", test_budget_breach);
   ADD ("broadcast", test_broadcast);
   ADD ("heartbeat-under-load", test_heartbeat_under_load);
+  ADD ("session-activations", test_session_activations);
 #undef ADD
   g_test_add_func ("/kantor/api/sessions/restart", test_restart);
 

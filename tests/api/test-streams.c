@@ -370,6 +370,24 @@ test_filters_and_seq (Fixture       *f,
   assert_quiet (s);
 }
 
+/* One serialisation: every subscriber gets the very same bytes. */
+static void
+test_same_bytes (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(TestClient) a = open_client (f);
+  g_autoptr(TestClient) b = open_client (f);
+  g_autoptr(JsonObject) ra = subscribe (a, "market_data", "{\"symbols\":[\"BTCUSDT\"]}");
+  g_autoptr(JsonObject) rb = subscribe (b, "market_data", NULL);
+
+  assert_quiet (a);
+  assert_quiet (b);
+  publish_trade (f, "BTCUSDT", 50000.125, 0.3);
+  WAIT_UNTIL (a->raw.length == 1 && b->raw.length == 1);
+  g_assert_cmpstr (g_queue_peek_head (&a->raw), ==, g_queue_peek_head (&b->raw));
+  g_assert_nonnull (strstr (g_queue_peek_head (&a->raw), "\"price\":50000.125,"));
+}
+
 /* resume_from replays what is held after that seq; when some of it is gone
  * the reply says so and what is left follows. */
 static void
@@ -960,6 +978,136 @@ test_feed (Fixture       *f,
   kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
 }
 
+/* The health report's one feed. */
+static const char *
+health_feed_state (JsonObject *msg)
+{
+  JsonObject *health;
+  JsonArray *feeds;
+
+  g_assert_cmpstr (json_object_get_string_member (msg, "stream"), ==, "health");
+  health = json_object_get_object_member (msg, "health");
+  feeds = json_object_get_array_member (health, "feeds");
+  g_assert_cmpuint (json_array_get_length (feeds), ==, 1);
+  return json_object_get_string_member (json_array_get_object_element (feeds, 0), "state");
+}
+
+/* A feed that loses its upstream: subscribers hear feed_down, the health
+ * stream says so, neither items nor data_gap alerts come while it is down
+ * (the silence is the feed's); then feed_restored, and items resume at the
+ * present. At a fixed rate, event times are evenly spaced. */
+static void
+test_feed_outage (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(KantorMarketFeed) feed = kantor_market_feed_new_synthetic (11);
+  g_autoptr(KantorStreamHub) hub = NULL;
+  g_autoptr(TestClient) c = open_client (f);
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(JsonObject) rh = NULL;
+  g_autoptr(JsonObject) alert = NULL;
+  gint64 prev_ts = 0, restored_ms;
+  guint n_health = 0;
+
+  hub = kantor_stream_hub_new (feed, NULL);
+  kantor_stream_hub_set_health_interval (hub, 0);
+  kantor_stream_api_register (kantor_server_get_router (f->ts.server), hub);
+  /* An event every 2 ms. */
+  kantor_market_feed_set_rate (feed, 500);
+  g_assert_cmpfloat (kantor_market_feed_get_rate (feed), ==, 500);
+
+  r = subscribe (c, "market_data", "{\"symbols\":[\"ETHUSDT\"]}");
+  rh = subscribe (c, "health", NULL);
+  g_assert_cmpint (kantor_market_feed_get_state (feed), ==, KANTOR_MARKET_FEED_STATE_RUNNING);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(JsonObject) msg = next_item (c);
+      gint64 ts = json_object_get_int_member (market_data (msg), "timestamp");
+
+      /* Delivered when due, never before. */
+      g_assert_cmpint (ts, <=, g_get_real_time () / 1000);
+      if (prev_ts > 0)
+        {
+          g_assert_cmpint (ts, >, prev_ts);
+          g_assert_cmpint ((ts - prev_ts) % 2, ==, 0);
+        }
+      prev_ts = ts;
+    }
+
+  kantor_market_feed_set_state (feed, KANTOR_MARKET_FEED_STATE_DOWN);
+  g_assert_cmpint (kantor_market_feed_get_state (feed), ==, KANTOR_MARKET_FEED_STATE_DOWN);
+  /* Items already sent may come first; the alert follows them. */
+  for (;;)
+    {
+      g_autoptr(JsonObject) msg = test_client_next (c, TEST_TIMEOUT_S * 1000);
+
+      g_assert_nonnull (msg);
+      if (g_strcmp0 (json_object_get_string_member (msg, "type"), "alert") == 0)
+        {
+          alert = g_steal_pointer (&msg);
+          break;
+        }
+      market_data (msg);
+    }
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "feed_down");
+  g_assert_cmpstr (json_object_get_string_member (alert, "feed"), ==, "synthetic");
+  g_assert_cmpstr (json_object_get_string_member (alert, "state"), ==, "down");
+  g_assert_true (json_object_get_null_member (alert, "session_id"));
+  g_clear_pointer (&alert, json_object_unref);
+
+  /* Down for several data-gap times: only health reports, saying down. */
+  kantor_stream_hub_set_data_gap (hub, 20);
+  kantor_stream_hub_set_health_interval (hub, 10);
+  while (n_health < 6)
+    {
+      g_autoptr(JsonObject) msg = next_item (c);
+
+      g_assert_cmpstr (json_object_get_string_member (msg, "type"), ==, "data");
+      g_assert_cmpstr (health_feed_state (msg), ==, "down");
+      n_health++;
+    }
+  kantor_stream_hub_set_health_interval (hub, 0);
+  assert_quiet (c);
+
+  restored_ms = g_get_real_time () / 1000;
+  kantor_market_feed_set_state (feed, KANTOR_MARKET_FEED_STATE_RUNNING);
+  g_assert_cmpint (kantor_market_feed_get_state (feed), ==, KANTOR_MARKET_FEED_STATE_RUNNING);
+  alert = test_client_next (c, TEST_TIMEOUT_S * 1000);
+  g_assert_nonnull (alert);
+  g_assert_cmpstr (json_object_get_string_member (alert, "type"), ==, "alert");
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "feed_restored");
+  g_assert_cmpstr (json_object_get_string_member (alert, "state"), ==, "running");
+  /* What was due while down is lost: the next items are of the present. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(JsonObject) msg = next_item (c);
+      gint64 ts = json_object_get_int_member (market_data (msg), "timestamp");
+
+      g_assert_cmpint (ts, >=, restored_ms);
+      g_assert_cmpint ((ts - prev_ts) % 2, ==, 0);
+      prev_ts = ts;
+    }
+  {
+    g_autoptr(JsonObject) msg = NULL;
+
+    kantor_market_feed_set_state (feed, KANTOR_MARKET_FEED_STATE_RUNNING);  /* no change */
+    kantor_stream_hub_publish_health (hub);
+    /* Items keep coming; the report is among them, and no other alert. */
+    for (;;)
+      {
+        msg = next_item (c);
+        if (g_strcmp0 (json_object_get_string_member (msg, "stream"), "health") == 0)
+          break;
+        market_data (msg);
+        g_clear_pointer (&msg, json_object_unref);
+      }
+    g_assert_cmpstr (health_feed_state (msg), ==, "running");
+  }
+
+  g_clear_pointer (&c, test_client_free);
+  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -971,6 +1119,7 @@ main (int   argc,
   ADD ("seeding", test_seeding);
   ADD ("seeding-all-symbols", test_seeding_all_symbols);
   ADD ("filters-and-seq", test_filters_and_seq);
+  ADD ("same-bytes", test_same_bytes);
   ADD ("resume", test_resume);
   ADD ("unsubscribe", test_unsubscribe);
   ADD ("validation", test_validation);
@@ -978,6 +1127,7 @@ main (int   argc,
   ADD ("never-reads", test_never_reads);
   ADD ("slow-consumer-alert", test_slow_consumer_alert);
   ADD ("feed", test_feed);
+  ADD ("feed-outage", test_feed_outage);
 #undef ADD
 
   return g_test_run ();

@@ -175,6 +175,38 @@ test_collection (void)
   run_clear (&run);
 }
 
+/* A collection whose last line was torn by a crash replays its complete
+ * rows; the one warning about it is all that goes to stderr. */
+static void
+test_torn_collection (void)
+{
+  g_autofree char *pump = source_file ("data", "strategies", "pump_rider.json", NULL);
+  g_autofree char *root = g_build_filename (g_get_user_data_dir (), "torn", NULL);
+  g_autofree char *dir = g_build_filename (root, "TESTUSDT", NULL);
+  g_autofree char *prices = g_build_filename (dir, "prices.csv", NULL);
+  g_autoptr(JsonObject) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  Run run = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (prices, "timestamp,price,volume,quote_volume\n"
+                               "1700000000.000,10,1,10\n1700000001.000,11,1,11\n"
+                               "1700000002.000,12,1,12\n1700000003.0", -1, &error);
+  g_assert_no_error (error);
+
+  run_backtest (&run, "--strategy", pump, "--data", root, "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  results = parse_results (run.out);
+  g_assert_cmpint (json_object_get_int_member (results, "events_processed"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (results, "last_event_ms"), ==, 1700000002000);
+  lines = g_strsplit (g_strstrip (run.err), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_nonnull (strstr (lines[0], "prices.csv:5: ignoring an incomplete last line"));
+  g_assert_nonnull (strstr (lines[0], dir));
+  run_clear (&run);
+}
+
 static void
 test_table (void)
 {
@@ -427,6 +459,7 @@ main (int   argc,
 
   g_test_add_func ("/kantor/backtest/cli/synthetic-json", test_synthetic_json);
   g_test_add_func ("/kantor/backtest/cli/collection", test_collection);
+  g_test_add_func ("/kantor/backtest/cli/torn-collection", test_torn_collection);
   g_test_add_func ("/kantor/backtest/cli/table", test_table);
   g_test_add_func ("/kantor/backtest/cli/dump-indicators", test_dump_indicators);
   g_test_add_func ("/kantor/backtest/cli/binance", test_binance);

@@ -407,6 +407,7 @@ test_reader_rows (void)
   g_assert_no_error (error);
   g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 1);
   g_assert_true (kantor_csv_reader_row_equals (reader, (const char *[]) { "a", "b", "c", NULL }));
+  g_assert_true (kantor_csv_reader_line_is_terminated (reader));
   g_assert_false (kantor_csv_reader_row_equals (reader, (const char *[]) { "a", "b", NULL }));
   g_assert_false (kantor_csv_reader_row_equals (reader,
                                                 (const char *[]) { "a", "b", "c", "d", NULL }));
@@ -418,11 +419,13 @@ test_reader_rows (void)
   g_assert_cmpstr (kantor_csv_reader_get_field (reader, 1, &len), ==, "");
   g_assert_cmpuint (len, ==, 0);
   g_assert_cmpstr (kantor_csv_reader_get_field (reader, 2, &len), ==, "3");
+  g_assert_true (kantor_csv_reader_line_is_terminated (reader));
 
-  /* A last line without a line end is still a line. */
+  /* A last line without a line end is still a line, and says so. */
   g_assert_true (kantor_csv_reader_next_row (reader, &error));
   g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 3);
   g_assert_cmpstr (kantor_csv_reader_get_field (reader, 1, NULL), ==, "row");
+  g_assert_false (kantor_csv_reader_line_is_terminated (reader));
 
   g_assert_false (kantor_csv_reader_next_row (reader, &error));
   g_assert_no_error (error);
@@ -575,6 +578,8 @@ test_reader_block_boundaries (void)
       g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, expected_line);
       kantor_csv_reader_get_field (reader, 1, &len);
       g_assert_cmpuint (len, ==, field_length (n));
+      /* Every line ends with its '\n', wherever the block boundaries fall. */
+      g_assert_true (kantor_csv_reader_line_is_terminated (reader));
     }
   g_assert_no_error (error);
   g_assert_cmpuint (expected_line, ==, 1200);

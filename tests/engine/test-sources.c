@@ -443,8 +443,10 @@ typedef struct
 } BadCase;
 
 static const BadCase bad_cases[] = {
-  { "truncated", PRICES_HEADER "1700000000.000,1,1,1\n1700000000.500,2", NULL,
-    FALSE, KANTOR_SOURCE_ERROR_ROW, "prices.csv:3:", 1 },
+  /* A short row in the middle is an error; only a last line without a line
+   * end is taken for a torn write (see test_collection_torn_last_line). */
+  { "short-row", PRICES_HEADER "1700000000.000,1,1,1\n1700000000.500,2\n1700000001.000,1,1,1\n",
+    NULL, FALSE, KANTOR_SOURCE_ERROR_ROW, "prices.csv:3:", 1 },
   { "wrong-header", "timestamp,price,volume\n1700000000.000,1,1\n", NULL,
     TRUE, KANTOR_SOURCE_ERROR_HEADER, "prices.csv:1:", 0 },
   { "header-spaces", "timestamp, price, volume, quote_volume\n", NULL,
@@ -541,15 +543,81 @@ test_collection_header_only (void)
 
   write_file (root, "AAA/prices.csv", PRICES_HEADER);
   write_file (root, "AAA/orderbook.csv", BOOK_HEADER);
-  /* CRLF and no final line end are fine. */
+  /* CRLF is fine. */
   write_file (root, "BBB/prices.csv", "timestamp,price,volume,quote_volume\r\n"
-                                      "1700000000.000,2,3,6\r\n1700000000.001,2,3,6");
+                                      "1700000000.000,2,3,6\r\n1700000000.001,2,3,6\r\n");
   source = kantor_collection_source_new (root, NULL, &error);
   g_assert_no_error (error);
   events = read_all (source, 16, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 2);
   g_assert_cmpint (g_array_index (events, KantorMarketEvent, 1).time_ms, ==, 1700000000001);
+}
+
+/* Replays the collection at @root, expecting one warning about @where
+ * ("AAA/prices.csv:5") and no error; returns the events. */
+static GArray *
+replay_torn (const char *root,
+             const char *where)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KantorMarketSource) source = NULL;
+  g_autofree char *pattern = g_strdup_printf ("*%s: ignoring an incomplete last line*", where);
+  GArray *events;
+  KantorMarketEvent ev;
+
+  source = kantor_collection_source_new (root, NULL, &error);
+  g_assert_no_error (error);
+  g_test_expect_message ("kantor-engine", G_LOG_LEVEL_WARNING, pattern);
+  events = read_all (source, 2, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  /* The end stays the end: no second warning, no error. */
+  g_assert_false (kantor_market_source_next (source, &ev, &error));
+  g_assert_no_error (error);
+  return events;
+}
+
+static void
+test_collection_torn_last_line (void)
+{
+  g_autofree char *cut = scratch_dir ("torn-cut");
+  g_autofree char *whole = scratch_dir ("torn-whole");
+  g_autofree char *book = scratch_dir ("torn-book");
+  g_autoptr(GArray) events = NULL;
+  const KantorMarketEvent *last;
+
+  /* Cut in the middle of a row: the complete rows replay, the rest is ignored. */
+  write_file (cut, "AAA/prices.csv", PRICES_HEADER
+              "1700000000.000,10,1,10\n1700000001.000,11,2,22\n1700000002.000,12,3,36\n"
+              "1700000003.000,13,");
+  events = replay_torn (cut, "AAA" G_DIR_SEPARATOR_S "prices.csv:5");
+  g_assert_cmpuint (events->len, ==, 3);
+  last = &g_array_index (events, KantorMarketEvent, 2);
+  g_assert_cmpint (last->time_ms, ==, 1700000002000);
+  g_assert_cmpfloat (last->price, ==, 12);
+  g_clear_pointer (&events, g_array_unref);
+
+  /* A row that looks complete but has no line end may still be cut short
+   * (a price of "12" for "12.5"): it is skipped as well. */
+  write_file (whole, "AAA/prices.csv", PRICES_HEADER
+              "1700000000.000,10,1,10\n1700000001.000,12,2,24");
+  events = replay_torn (whole, "AAA" G_DIR_SEPARATOR_S "prices.csv:3");
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpint (g_array_index (events, KantorMarketEvent, 0).time_ms, ==, 1700000000000);
+  g_clear_pointer (&events, g_array_unref);
+
+  /* The book is read the same way, and a torn book does not stop the trades. */
+  write_file (book, "AAA/prices.csv", PRICES_HEADER
+              "1700000000.000,10,1,10\n1700000005.000,11,1,11\n");
+  write_file (book, "AAA/orderbook.csv", BOOK_HEADER
+              "1700000001.000,10,1,9,1,8,1,11,1,12,1,13,1,10,11,1\n"
+              "1700000002.000,10,1,9,1,8,1,11,1,12,1,13,1,10,1");
+  events = replay_torn (book, "AAA" G_DIR_SEPARATOR_S "orderbook.csv:3");
+  g_assert_cmpuint (events->len, ==, 3);
+  g_assert_cmpint (g_array_index (events, KantorMarketEvent, 1).kind, ==, KANTOR_EVENT_BOOK);
+  g_assert_cmpint (g_array_index (events, KantorMarketEvent, 2).time_ms, ==, 1700000005000);
 }
 
 static void
@@ -1154,6 +1222,8 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/sources/collection/select", test_collection_select);
   g_test_add_func ("/kantor/engine/sources/collection/header-only", test_collection_header_only);
   g_test_add_func ("/kantor/engine/sources/collection/round-trip", test_collection_round_trip);
+  g_test_add_func ("/kantor/engine/sources/collection/torn-last-line",
+                   test_collection_torn_last_line);
   g_test_add_func ("/kantor/engine/sources/collection/long-line", test_collection_long_line);
   g_test_add_func ("/kantor/engine/sources/collection/gigabyte-line",
                    test_collection_gigabyte_line);

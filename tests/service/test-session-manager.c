@@ -402,6 +402,79 @@ test_record_and_replay (Fixture       *f,
   kantor_collection_manager_shutdown (collections);
 }
 
+static void
+assert_recording_id (KantorSession *session,
+                     const char    *expected)
+{
+  g_autoptr(JsonObject) status = kantor_session_to_json (session);
+
+  g_assert_cmpstr (kantor_session_get_recording_id (session), ==, expected);
+  g_assert_cmpstr (json_object_get_string_member_with_default (status,
+                                                               "recording_collection_id",
+                                                               NULL), ==, expected);
+}
+
+/* recording_collection_id is in the store from the start: a server that
+ * went away while recording, and one that restarts after the session
+ * stopped, both still name the recording. */
+static void
+test_record_restart (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(KantorSessionManager) manager = manager_new (f);
+  g_autoptr(KantorCollectionManager) collections = kantor_collection_manager_new (f->store,
+                                                                                  f->feed,
+                                                                                  f->root);
+  g_autoptr(KantorSession) paper = NULL;
+  g_autoptr(KantorSession) plain = NULL;
+  g_autoptr(KantorSessionManager) crashed = NULL;
+  g_autoptr(KantorSessionManager) restarted = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *plain_id = NULL;
+  g_autofree char *run_id = NULL;
+  KantorCollectionRun *run;
+  KantorSession *seen;
+
+  kantor_session_manager_set_collection_manager (manager, collections);
+  paper = start (manager, "paper", "{\"holder\": [\"BTCUSDT\"]}", "{\"record\": true}");
+  plain = start (manager, "paper", "{\"holder\": [\"ETHUSDT\"]}", NULL);
+  id = g_strdup (kantor_session_get_id (paper));
+  plain_id = g_strdup (kantor_session_get_id (plain));
+  run = kantor_session_get_recording (paper);
+  g_assert_nonnull (run);
+  run_id = g_strdup (kantor_collection_run_get_id (run));
+  assert_recording_id (paper, run_id);
+  assert_recording_id (plain, NULL);
+
+  /* While it runs. */
+  WAIT_FOR (n_events (paper) >= 1);
+  sync_store (manager);
+  crashed = manager_new (f);
+  seen = kantor_session_manager_lookup (crashed, id);
+  g_assert_nonnull (seen);
+  g_assert_cmpint (kantor_session_get_state (seen), ==, KANTOR_SESSION_STATE_INTERRUPTED);
+  assert_recording_id (seen, run_id);
+  g_assert_null (kantor_session_get_recording (seen));
+  seen = kantor_session_manager_lookup (crashed, plain_id);
+  g_assert_nonnull (seen);
+  assert_recording_id (seen, NULL);
+
+  /* After it stopped: the later saves keep it. */
+  kantor_session_stop_async (paper, NULL, NULL);
+  kantor_session_stop_async (plain, NULL, NULL);
+  WAIT_FOR (kantor_session_get_state (paper) == KANTOR_SESSION_STATE_STOPPED
+            && kantor_session_get_state (plain) == KANTOR_SESSION_STATE_STOPPED);
+  WAIT_FOR (!kantor_collection_state_is_active (kantor_collection_run_get_state (run)));
+  assert_recording_id (paper, run_id);
+  sync_store (manager);
+  restarted = manager_new (f);
+  seen = kantor_session_manager_lookup (restarted, id);
+  g_assert_nonnull (seen);
+  g_assert_cmpint (kantor_session_get_state (seen), ==, KANTOR_SESSION_STATE_STOPPED);
+  assert_recording_id (seen, run_id);
+  kantor_collection_manager_shutdown (collections);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -414,6 +487,7 @@ main (int   argc,
   ADD ("interrupted", test_interrupted);
   ADD ("stop-backtest", test_stop_backtest);
   ADD ("record-and-replay", test_record_and_replay);
+  ADD ("record-restart", test_record_restart);
 #undef ADD
 
   return g_test_run ();

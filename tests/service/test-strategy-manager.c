@@ -1033,6 +1033,125 @@ test_feed_drives_manager (Fixture       *f,
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 0);
 }
 
+/* A provider standing for a session manager: @owner's activations of
+ * "delta" on @symbols. */
+typedef struct
+{
+  const char         *owner;
+  const char * const *symbols;
+  guint               calls;
+} FakeProvider;
+
+static GPtrArray *
+provide (gpointer user_data)
+{
+  FakeProvider *p = user_data;
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) kantor_activation_info_free);
+
+  p->calls++;
+  for (guint i = 0; p->symbols[i] != NULL; i++)
+    {
+      KantorActivationInfo *info = g_new0 (KantorActivationInfo, 1);
+
+      info->strategy = g_strdup ("delta");
+      info->symbol = g_strdup (p->symbols[i]);
+      info->owner = g_strdup (p->owner);
+      info->version = 7;
+      info->state = KANTOR_ACTIVATION_POSITION_ACTIVE;
+      info->state_since_ms = T0 + i;
+      info->has_position = TRUE;
+      info->position.qty = 2;
+      g_ptr_array_add (list, info);
+    }
+  return list;
+}
+
+static void
+assert_info (GPtrArray  *list,
+             guint       index,
+             const char *symbol,
+             const char *owner)
+{
+  const KantorActivationInfo *info = g_ptr_array_index (list, index);
+
+  g_assert_cmpstr (info->strategy, ==, "delta");
+  g_assert_cmpstr (info->symbol, ==, symbol);
+  g_assert_cmpstr (info->owner, ==, owner);
+}
+
+/* Activations run elsewhere are listed with the manager's own, filtered
+ * the same way, the bare one of a pair first, until their provider goes. */
+static void
+test_activation_providers (Fixture       *f,
+                           gconstpointer  data)
+{
+  KantorStrategyManager *manager = manager_new (f);
+  g_autoptr(JsonNode) doc = doc_node ("delta", 100, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) btc = NULL;
+  g_autoptr(GPtrArray) owned = NULL;
+  g_autoptr(GPtrArray) bare = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_auto(GStrv) symbols = NULL;
+  g_auto(GStrv) symbols_after = NULL;
+  FakeProvider a = { "s-a", (const char *[]) { "SOLUSDT", "BTCUSDT", NULL }, 0 };
+  FakeProvider b = { "s-b", (const char *[]) { "ADAUSDT", NULL }, 0 };
+  const KantorActivationInfo *info;
+
+  g_assert_true (kantor_strategy_manager_upsert (manager, doc, NULL, NULL, NULL, &error));
+  g_assert_true (kantor_strategy_manager_activate (manager, "delta", "BTCUSDT", NULL, &error));
+  g_assert_no_error (error);
+  kantor_strategy_manager_add_activation_provider (manager, provide, &a);
+  kantor_strategy_manager_add_activation_provider (manager, provide, &b);
+
+  all = kantor_strategy_manager_list_activations (manager, "delta", NULL);
+  g_assert_cmpuint (all->len, ==, 4);
+  assert_info (all, 0, "ADAUSDT", "s-b");
+  assert_info (all, 1, "BTCUSDT", NULL);
+  assert_info (all, 2, "BTCUSDT", "s-a");
+  assert_info (all, 3, "SOLUSDT", "s-a");
+  info = g_ptr_array_index (all, 2);
+  g_assert_cmpuint (info->version, ==, 7);
+  g_assert_cmpint (info->state, ==, KANTOR_ACTIVATION_POSITION_ACTIVE);
+  g_assert_true (info->has_position);
+  node = kantor_activation_info_to_json (info);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "owner"), ==,
+                   "s-a");
+  g_assert_cmpfloat (json_object_get_double_member (
+                       json_object_get_object_member (json_node_get_object (node), "position"),
+                       "qty"), ==, 2);
+
+  btc = kantor_strategy_manager_list_activations (manager, NULL, "BTCUSDT");
+  g_assert_cmpuint (btc->len, ==, 2);
+  assert_info (btc, 0, "BTCUSDT", NULL);
+  assert_info (btc, 1, "BTCUSDT", "s-a");
+  owned = kantor_strategy_manager_list_activations_by_owner (manager, "s-a");
+  g_assert_cmpuint (owned->len, ==, 2);
+  bare = kantor_strategy_manager_list_activations_by_owner (manager, NULL);
+  g_assert_cmpuint (bare->len, ==, 1);
+  none = kantor_strategy_manager_list_activations (manager, "other", NULL);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  symbols = kantor_strategy_manager_get_active_symbols (manager, "delta");
+  g_assert_cmpstrv (symbols, ((const char *[]) { "ADAUSDT", "BTCUSDT", "SOLUSDT", NULL }));
+  g_assert_cmpuint (a.calls, ==, 6);
+
+  /* Each provider goes with its own data; the manager's activation stays. */
+  kantor_strategy_manager_remove_activation_provider (manager, &a);
+  after = kantor_strategy_manager_list_activations (manager, NULL, NULL);
+  g_assert_cmpuint (after->len, ==, 2);
+  assert_info (after, 0, "ADAUSDT", "s-b");
+  assert_info (after, 1, "BTCUSDT", NULL);
+  kantor_strategy_manager_remove_activation_provider (manager, &b);
+  symbols_after = kantor_strategy_manager_get_active_symbols (manager, "delta");
+  g_assert_cmpstrv (symbols_after, ((const char *[]) { "BTCUSDT", NULL }));
+  g_assert_cmpuint (a.calls, ==, 6);
+  manager_free (manager);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1055,6 +1174,8 @@ main (int   argc,
               setup_used, test_hot_swap, teardown);
   g_test_add ("/kantor/service/strategy-manager/activations", Fixture, NULL,
               setup_used, test_activations, teardown);
+  g_test_add ("/kantor/service/strategy-manager/activation-providers", Fixture, NULL,
+              setup_used, test_activation_providers, teardown);
   g_test_add ("/kantor/service/strategy-manager/reentrancy", Fixture, NULL,
               setup_used, test_reentrancy, teardown);
   g_test_add ("/kantor/service/market-feed/synthetic", Fixture, NULL,
