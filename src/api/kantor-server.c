@@ -229,19 +229,16 @@ handle_auth (KantorClientConnection *connection,
   kantor_client_connection_reply (connection, id, "authenticated", data);
 }
 
+/* Login and refresh both end with a fresh grant for the connection. */
 static void
-login_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+reply_with_grant (PendingReply    *p,
+                  KantorAuthGrant *grant,
+                  const GError    *error,
+                  const char      *status)
 {
-  g_autoptr(PendingReply) p = user_data;
-  g_autoptr(KantorAuthGrant) grant = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) data = NULL;
 
-  grant = kantor_auth_login_finish (KANTOR_AUTH (source), result, &error);
-
-  /* The peer may have gone while PBKDF2 ran. */
+  /* The peer may have gone while PBKDF2 or the store ran. */
   if (!kantor_client_connection_is_open (p->connection))
     return;
 
@@ -253,7 +250,20 @@ login_done (GObject      *source,
 
   data = grant_to_json (grant, TRUE);
   kantor_client_connection_set_grant (p->connection, grant_copy (grant));
-  kantor_client_connection_reply (p->connection, p->id, "authenticated", data);
+  kantor_client_connection_reply (p->connection, p->id, status, data);
+}
+
+static void
+login_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(PendingReply) p = user_data;
+  g_autoptr(KantorAuthGrant) grant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  grant = kantor_auth_login_finish (KANTOR_AUTH (source), result, &error);
+  reply_with_grant (p, grant, error, "authenticated");
 }
 
 static void
@@ -280,21 +290,9 @@ refresh_done (GObject      *source,
   g_autoptr(PendingReply) p = user_data;
   g_autoptr(KantorAuthGrant) grant = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) data = NULL;
 
   grant = kantor_auth_refresh_finish (KANTOR_AUTH (source), result, &error);
-  if (!kantor_client_connection_is_open (p->connection))
-    return;
-
-  if (grant == NULL)
-    {
-      kantor_client_connection_reply_gerror (p->connection, p->id, error);
-      return;
-    }
-
-  data = grant_to_json (grant, TRUE);
-  kantor_client_connection_set_grant (p->connection, grant_copy (grant));
-  kantor_client_connection_reply (p->connection, p->id, "token_refreshed", data);
+  reply_with_grant (p, grant, error, "token_refreshed");
 }
 
 static void
