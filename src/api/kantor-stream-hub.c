@@ -829,6 +829,72 @@ check_data_gaps (KantorStreamHub *self,
     }
 }
 
+static void
+on_session_signal (KantorSessionManager *sessions,
+                   KantorSession        *session,
+                   gpointer              signal,
+                   KantorStreamHub      *self)
+{
+  kantor_stream_hub_publish_signal (self, kantor_session_get_id (session), signal);
+}
+
+static void
+on_session_order (KantorSessionManager *sessions,
+                  KantorSession        *session,
+                  JsonObject           *order,
+                  KantorStreamHub      *self)
+{
+  kantor_stream_hub_publish_order (self, kantor_session_get_id (session), order);
+}
+
+static void
+on_session_indicators (KantorSessionManager *sessions,
+                       KantorSession        *session,
+                       const char           *symbol,
+                       gint64                time_ms,
+                       JsonObject           *values,
+                       JsonObject           *used_by,
+                       KantorStreamHub      *self)
+{
+  kantor_stream_hub_publish_indicators (self, symbol, kantor_session_get_id (session), time_ms,
+                                        values, used_by);
+}
+
+static void
+on_session_alert (KantorSessionManager *sessions,
+                  KantorSession        *session,
+                  JsonObject           *fields,
+                  KantorStreamHub      *self)
+{
+  const char *type = json_object_get_string_member_with_default (fields, "alert_type", NULL);
+
+  /* emergency_exit alerts come with their signal (publish_signal); a
+   * backtest streams nothing per event. */
+  if (type == NULL || g_str_equal (type, "emergency_exit") ||
+      kantor_session_get_session_type (session) == KANTOR_SESSION_TYPE_BACKTEST)
+    return;
+  kantor_stream_hub_publish_alert (self, type, kantor_session_get_id (session),
+                                   json_object_get_string_member_with_default (fields, "symbol",
+                                                                               NULL),
+                                   json_object_get_string_member_with_default (fields, "message",
+                                                                               NULL),
+                                   fields);
+}
+
+void
+kantor_stream_hub_follow_sessions (KantorStreamHub      *self,
+                                   KantorSessionManager *sessions)
+{
+  g_return_if_fail (KANTOR_IS_STREAM_HUB (self));
+  g_return_if_fail (KANTOR_IS_SESSION_MANAGER (sessions));
+
+  g_signal_connect_object (sessions, "session-signal", G_CALLBACK (on_session_signal), self, 0);
+  g_signal_connect_object (sessions, "session-order", G_CALLBACK (on_session_order), self, 0);
+  g_signal_connect_object (sessions, "session-alert", G_CALLBACK (on_session_alert), self, 0);
+  g_signal_connect_object (sessions, "session-indicators", G_CALLBACK (on_session_indicators),
+                           self, 0);
+}
+
 guint64
 kantor_stream_hub_publish_health (KantorStreamHub *self)
 {

@@ -10,6 +10,7 @@
 
 #include "kantor-client-connection.h"
 #include "kantor-market-feed.h"
+#include "kantor-session-manager.h"
 #include "kantor-strategy-manager.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,14 @@ G_DECLARE_FINAL_TYPE (KantorStreamHub, kantor_stream_hub, KANTOR, STREAM_HUB, GO
  * emergency_exit alerts). Both are referenced. */
 KantorStreamHub *kantor_stream_hub_new             (KantorMarketFeed      *feed,
                                                     KantorStrategyManager *strategies);
+
+/* Publishes the signals, orders, indicators and alerts of @sessions' paper
+ * and live sessions ("session-signal", "session-order",
+ * "session-indicators" and "session-alert")
+ * with the session's id, for as long as both live. Backtests publish
+ * nothing per event. */
+void             kantor_stream_hub_follow_sessions (KantorStreamHub      *self,
+                                                    KantorSessionManager *sessions);
 
 /* Tuning (kantord.conf [streams]): items held per stream for resume,
  * the health report period, the silence that raises data_gap, and each

@@ -440,6 +440,7 @@ main (int   argc,
   kantor_stream_api_register (kantor_server_get_router (server), streams);
   /* Paper sessions own their symbols' market items on the streams. */
   g_signal_connect_object (sessions, "session-state", G_CALLBACK (on_session_state), streams, 0);
+  kantor_stream_hub_follow_sessions (streams, sessions);
   g_object_set (server,
                 "max-connections", limits.max_connections,
                 "rate-limit", limits.rate_limit,

@@ -43,6 +43,9 @@ enum
 {
   SIGNAL_SESSION_STATE,
   SIGNAL_SESSION_ALERT,
+  SIGNAL_SESSION_SIGNAL,
+  SIGNAL_SESSION_ORDER,
+  SIGNAL_SESSION_INDICATORS,
   N_SIGNALS
 };
 
@@ -578,6 +581,34 @@ on_alert (KantorSession        *session,
 }
 
 static void
+on_signal_emitted (KantorSession        *session,
+                   gpointer              signal,
+                   KantorSessionManager *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_SIGNAL], 0, session, signal);
+}
+
+static void
+on_indicators (KantorSession        *session,
+               const char           *symbol,
+               gint64                time_ms,
+               JsonObject           *values,
+               JsonObject           *used_by,
+               KantorSessionManager *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_INDICATORS], 0, session, symbol, time_ms, values,
+                 used_by);
+}
+
+static void
+on_order_event (KantorSession        *session,
+                JsonObject           *order,
+                KantorSessionManager *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_ORDER], 0, session, order);
+}
+
+static void
 add_session (KantorSessionManager *self,
              KantorSession        *session)
 {
@@ -587,6 +618,9 @@ add_session (KantorSessionManager *self,
                      GINT_TO_POINTER (kantor_session_get_state (session)));
   g_signal_connect_object (session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (session, "alert", G_CALLBACK (on_alert), self, 0);
+  g_signal_connect_object (session, "signal-emitted", G_CALLBACK (on_signal_emitted), self, 0);
+  g_signal_connect_object (session, "order-event", G_CALLBACK (on_order_event), self, 0);
+  g_signal_connect_object (session, "indicators", G_CALLBACK (on_indicators), self, 0);
   g_signal_connect_object (session, "results-written", G_CALLBACK (save), self,
                            G_CONNECT_SWAPPED);
 }
@@ -1064,6 +1098,16 @@ kantor_session_manager_class_init (KantorSessionManagerClass *klass)
   signals[SIGNAL_SESSION_ALERT] =
     g_signal_new ("session-alert", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, KANTOR_TYPE_SESSION, JSON_TYPE_OBJECT);
+  signals[SIGNAL_SESSION_SIGNAL] =
+    g_signal_new ("session-signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, KANTOR_TYPE_SESSION, G_TYPE_POINTER);
+  signals[SIGNAL_SESSION_ORDER] =
+    g_signal_new ("session-order", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, KANTOR_TYPE_SESSION, JSON_TYPE_OBJECT);
+  signals[SIGNAL_SESSION_INDICATORS] =
+    g_signal_new ("session-indicators", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 5, KANTOR_TYPE_SESSION, G_TYPE_STRING, G_TYPE_INT64,
+                  JSON_TYPE_OBJECT, JSON_TYPE_OBJECT);
 }
 
 static void

@@ -45,7 +45,12 @@ G_DECLARE_FINAL_TYPE (KantorSessionManager, kantor_session_manager,
  *
  * Signals, on the main loop:
  * - "session-state" (KantorSession *): a session's state or progress changed.
- * - "session-alert" (KantorSession *, JsonObject *fields): a risk alert. */
+ * - "session-alert" (KantorSession *, JsonObject *fields): a risk alert.
+ * - "session-signal" (KantorSession *, const KantorSignal *) and
+ *   "session-order" (KantorSession *, JsonObject *order): a paper or live
+ *   session's signals and orders, as its "signal-emitted" and "order-event".
+ * - "session-indicators" (KantorSession *, const char *symbol, gint64
+ *   time_ms, JsonObject *values, JsonObject *used_by): its "indicators". */
 KantorSessionManager *kantor_session_manager_new     (KantorStore           *store,
                                                       KantorStrategyManager *strategies,
                                                       KantorMarketFeed      *feed,

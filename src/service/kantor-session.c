@@ -65,6 +65,7 @@ struct _KantorSession
   /* Engine side: signals per "strategy\x1fsymbol", and the version of each
    * strategy when the session started. */
   GHashTable         *signal_counts;
+  GHashTable         *indicator_times;   /* interned symbol -> gint64 *: last published */
   GHashTable         *versions;
 
   /* Backtest: worker side. */
@@ -97,6 +98,9 @@ enum
   SIGNAL_STATE_CHANGED,
   SIGNAL_ALERT,
   SIGNAL_RESULTS_WRITTEN,
+  SIGNAL_SIGNAL_EMITTED,
+  SIGNAL_ORDER_EVENT,
+  SIGNAL_INDICATORS,
   N_SIGNALS
 };
 
@@ -339,6 +343,11 @@ on_signal (const KantorSignal *signal,
       g_ptr_array_add (self->pending_signals, kantor_json_to_string (node));
     }
   g_mutex_unlock (&self->lock);
+
+  /* Paper and live engines run on the main loop: their items go out as they
+   * happen. A backtest's would flood the streams from a worker thread. */
+  if (self->type != KANTOR_SESSION_TYPE_BACKTEST)
+    g_signal_emit (self, signals[SIGNAL_SIGNAL_EMITTED], 0, signal);
 }
 
 static JsonObject *
@@ -384,6 +393,13 @@ on_order (const KantorLedgerOrder *order,
       kantor_ledger_get_last_breach (kantor_engine_get_ledger (self->engine), &breach))
     alert = self->n_alerts++ < MAX_ALERTS;
   g_mutex_unlock (&self->lock);
+
+  if (self->type != KANTOR_SESSION_TYPE_BACKTEST)
+    {
+      g_autoptr(JsonObject) object = kantor_ledger_order_to_json (order);
+
+      g_signal_emit (self, signals[SIGNAL_ORDER_EVENT], 0, object);
+    }
 
   if (alert)
     {
@@ -519,7 +535,99 @@ on_event (const KantorMarketEvent *event,
 }
 
 static const KantorEngineCallbacks backtest_callbacks = { on_event, on_signal, on_order };
-static const KantorEngineCallbacks paper_callbacks = { NULL, on_signal, on_order };
+/* The indicators of @symbol's activations as they are now: @values name ->
+ * number (those without a value yet left out), @used_by name -> [strategy].
+ * A name two strategies declare differently becomes "strategy.name". */
+static void
+collect_indicators (KantorSession *self,
+                    const char    *symbol,
+                    JsonObject    *values,
+                    JsonObject    *used_by)
+{
+  KantorIndicatorSet *set = kantor_engine_get_indicator_set (self->engine, symbol);
+  g_autoptr(GHashTable) specs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_slots;
+
+  if (set == NULL)
+    return;
+  n_slots = kantor_indicator_set_get_n_slots (set);
+  for (guint i = 0; i < kantor_engine_get_n_activations (self->engine); i++)
+    {
+      KantorActivation *activation = kantor_engine_get_activation (self->engine, i);
+      KantorStrategy *strategy = kantor_activation_get_strategy (activation);
+      const char *strategy_name = kantor_strategy_get_name (strategy);
+
+      if (g_strcmp0 (kantor_activation_get_symbol (activation), symbol) != 0)
+        continue;
+      for (guint j = 0; j < kantor_strategy_get_n_indicators (strategy); j++)
+        {
+          KantorIndicatorSpec *spec = kantor_strategy_get_indicator_spec (strategy, j);
+          g_autofree char *name = g_strdup (kantor_strategy_get_indicator_key (strategy, j));
+          KantorIndicatorSpec *known;
+          JsonArray *users;
+          double value;
+          guint slot;
+
+          if (!kantor_strategy_get_indicator_used (strategy, j))
+            continue;
+          for (slot = 0; slot < n_slots; slot++)
+            if (kantor_indicator_spec_equal (kantor_indicator_set_get_spec (set, slot), spec))
+              break;
+          if (slot == n_slots || !kantor_indicator_set_get_value (set, slot, &value))
+            continue;
+          known = g_hash_table_lookup (specs, name);
+          if (known != NULL && !kantor_indicator_spec_equal (known, spec))
+            {
+              char *qualified = g_strdup_printf ("%s.%s", strategy_name, name);
+
+              g_free (name);
+              name = qualified;
+              known = g_hash_table_lookup (specs, name);
+            }
+          if (known == NULL)
+            {
+              g_hash_table_insert (specs, g_strdup (name), spec);
+              json_object_set_double_member (values, name, value);
+              json_object_set_array_member (used_by, name, json_array_new ());
+            }
+          users = json_object_get_array_member (used_by, name);
+          json_array_add_string_element (users, strategy_name);
+        }
+    }
+}
+
+/* Paper and live, per event: the symbol's indicators at most once per
+ * KANTOR_SESSION_INDICATORS_PERIOD_MS of event time. */
+static void
+on_paper_event (const KantorMarketEvent *event,
+                gpointer                 user_data)
+{
+  KantorSession *self = user_data;
+  gint64 *last = g_hash_table_lookup (self->indicator_times, event->symbol);
+  g_autoptr(JsonObject) values = NULL;
+  g_autoptr(JsonObject) used_by = NULL;
+
+  if (last != NULL && event->time_ms - *last < KANTOR_SESSION_INDICATORS_PERIOD_MS)
+    return;
+
+  values = json_object_new ();
+  used_by = json_object_new ();
+  collect_indicators (self, event->symbol, values, used_by);
+  /* Nothing has a value yet: the next event may bring the first. */
+  if (json_object_get_size (values) == 0)
+    return;
+  if (last == NULL)
+    {
+      last = g_new (gint64, 1);
+      g_hash_table_insert (self->indicator_times, (gpointer) g_intern_string (event->symbol),
+                           last);
+    }
+  *last = event->time_ms;
+  g_signal_emit (self, signals[SIGNAL_INDICATORS], 0, event->symbol, event->time_ms, values,
+                 used_by);
+}
+
+static const KantorEngineCallbacks paper_callbacks = { on_paper_event, on_signal, on_order };
 
 /* State ------------------------------------------------------------------- */
 
@@ -1199,6 +1307,7 @@ kantor_session_finalize (GObject *object)
   g_free (self->recording_id);
   g_clear_pointer (&self->activations, g_ptr_array_unref);
   g_clear_pointer (&self->signal_counts, g_hash_table_unref);
+  g_clear_pointer (&self->indicator_times, g_hash_table_unref);
   g_clear_pointer (&self->versions, g_hash_table_unref);
   g_clear_pointer (&self->engine, kantor_engine_free);
   g_clear_pointer (&self->pending_orders, g_ptr_array_unref);
@@ -1235,6 +1344,16 @@ kantor_session_class_init (KantorSessionClass *klass)
   signals[SIGNAL_RESULTS_WRITTEN] =
     g_signal_new ("results-written", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_SIGNAL_EMITTED] =
+    g_signal_new ("signal-emitted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_ORDER_EVENT] =
+    g_signal_new ("order-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  signals[SIGNAL_INDICATORS] =
+    g_signal_new ("indicators", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_INT64, JSON_TYPE_OBJECT,
+                  JSON_TYPE_OBJECT);
 }
 
 static void
@@ -1248,5 +1367,6 @@ kantor_session_init (KantorSession *self)
   self->snapshots = g_array_new (FALSE, FALSE, sizeof (KantorIndicatorValue));
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->signal_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->indicator_times = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   self->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

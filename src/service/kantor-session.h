@@ -42,6 +42,9 @@ gboolean    kantor_session_state_from_string (const char         *str,
 /* Starting, running or paused. */
 gboolean    kantor_session_state_is_active   (KantorSessionState  state);
 
+/* 4 indicator reports per second of event time per symbol, at most. */
+#define KANTOR_SESSION_INDICATORS_PERIOD_MS 250
+
 #define KANTOR_TYPE_SESSION (kantor_session_get_type ())
 G_DECLARE_FINAL_TYPE (KantorSession, kantor_session, KANTOR, SESSION, GObject)
 
@@ -53,7 +56,17 @@ G_DECLARE_FINAL_TYPE (KantorSession, kantor_session, KANTOR, SESSION, GObject)
  * - "state-changed": the state or the progress changed.
  * - "alert" (JsonObject *fields): a risk event, e.g. budget_breach.
  * - "results-written": a backtest's worker has written its final results
- *   and orders out for the store (after the state became final). */
+ *   and orders out for the store (after the state became final).
+ * - "signal-emitted" (const KantorSignal *): a paper or live session's
+ *   signal, as the engine gives it (valid during the emission only).
+ * - "order-event" (JsonObject *): a paper or live session's order, filled
+ *   or refused (kantor_ledger_order_to_json()).
+ * - "indicators" (const char *symbol, gint64 time_ms, JsonObject *values,
+ *   JsonObject *used_by): a paper or live session's indicators of @symbol
+ *   (name -> value, only those with a value; name -> [strategy]), at most
+ *   once per KANTOR_SESSION_INDICATORS_PERIOD_MS of event time per symbol.
+ * Backtests emit none of these three: their worker would flood the main
+ * loop. */
 KantorSession      *kantor_session_new             (const char        *id,
                                                     KantorSessionType  type,
                                                     const char        *key,
