@@ -294,16 +294,25 @@ lookup_interned (const char *name)
   return quark != 0 ? g_quark_to_string (quark) : NULL;
 }
 
+/* The tables are keyed by interned pointers; a caller's own copy of a
+ * name finds its entry through the interned string. */
+static gpointer
+lookup_by_name (GHashTable *table,
+                const char *name)
+{
+  gpointer found = g_hash_table_lookup (table, name);
+  const char *interned;
+
+  if (found == NULL && (interned = lookup_interned (name)) != NULL)
+    found = g_hash_table_lookup (table, interned);
+  return found;
+}
+
 static LedgerSymbol *
 find_symbol (KantorLedger *self,
              const char   *name)
 {
-  LedgerSymbol *symbol = g_hash_table_lookup (self->symbol_by_name, name);
-  const char *interned;
-
-  if (symbol == NULL && (interned = lookup_interned (name)) != NULL)
-    symbol = g_hash_table_lookup (self->symbol_by_name, interned);
-  return symbol;
+  return lookup_by_name (self->symbol_by_name, name);
 }
 
 static LedgerSymbol *
@@ -333,12 +342,7 @@ static LedgerStrategy *
 find_strategy (KantorLedger *self,
                const char   *name)
 {
-  LedgerStrategy *strategy = g_hash_table_lookup (self->strategy_by_name, name);
-  const char *interned;
-
-  if (strategy == NULL && (interned = lookup_interned (name)) != NULL)
-    strategy = g_hash_table_lookup (self->strategy_by_name, interned);
-  return strategy;
+  return lookup_by_name (self->strategy_by_name, name);
 }
 
 static LedgerStrategy *
