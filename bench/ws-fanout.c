@@ -48,12 +48,7 @@
 #include "kantor-stream-api.h"
 #include "kantor-stream-hub.h"
 
-static void
-die (const char *what)
-{
-  fprintf (stderr, "ws-fanout: %s: %s\n", what, g_strerror (errno));
-  exit (1);
-}
+#include "ws-client.h"
 
 static char *
 symbol_name (guint i)
@@ -200,100 +195,6 @@ typedef struct
   gsize    cap;
 } Conn;
 
-static void
-write_all (int         fd,
-           const void *data,
-           gsize       len)
-{
-  const guint8 *p = data;
-
-  while (len > 0)
-    {
-      ssize_t n = write (fd, p, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR || errno == EAGAIN)
-            continue;
-          die ("write");
-        }
-      p += n;
-      len -= (gsize) n;
-    }
-}
-
-static void
-send_text (int         fd,
-           const char *text)
-{
-  static const guint8 mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
-  gsize len = strlen (text);
-  g_autofree guint8 *frame = g_malloc (len + 14);
-  gsize at = 0;
-
-  frame[at++] = 0x81;
-  if (len < 126)
-    frame[at++] = (guint8) (0x80 | len);
-  else
-    {
-      g_assert (len <= G_MAXUINT16);
-      frame[at++] = 0x80 | 126;
-      frame[at++] = (guint8) (len >> 8);
-      frame[at++] = (guint8) len;
-    }
-  memcpy (frame + at, mask, 4);
-  at += 4;
-  for (gsize i = 0; i < len; i++)
-    frame[at++] = (guint8) text[i] ^ mask[i % 4];
-  write_all (fd, frame, at);
-}
-
-static int
-connect_one (guint       port,
-             const char *token)
-{
-  struct sockaddr_in addr = { 0 };
-  g_autofree char *request = NULL;
-  char response[4096];
-  gsize got = 0;
-  int one = 1;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  if (fd < 0)
-    die ("socket");
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons ((guint16) port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    die ("connect");
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-
-  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\n"
-                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-                             port, token ? "Authorization: Bearer " : "",
-                             token ? token : "", token ? "\r\n" : "");
-  write_all (fd, request, strlen (request));
-  while (got < sizeof response - 1)
-    {
-      ssize_t n = read (fd, response + got, 1);
-
-      if (n <= 0)
-        die ("handshake read");
-      got++;
-      if (got >= 4 && memcmp (response + got - 4, "\r\n\r\n", 4) == 0)
-        break;
-    }
-  response[got] = '\0';
-  if (strncmp (response, "HTTP/1.1 101", 12) != 0)
-    {
-      fprintf (stderr, "ws-fanout: upgrade refused: %.*s\n", (int) MIN (got, 80), response);
-      exit (1);
-    }
-  return fd;
-}
-
 static char *
 subscribe_text (guint n_symbols)
 {
@@ -438,13 +339,13 @@ run_client (int         port,
     {
       struct epoll_event ev = { .events = EPOLLIN };
 
-      conns[i].fd = connect_one ((guint) port, token);
+      conns[i].fd = ws_client_connect ("127.0.0.1", (guint) port, token);
       conns[i].cap = 1 << 18;
       conns[i].buf = g_malloc (conns[i].cap);
-      send_text (conns[i].fd, sub);
+      ws_client_send_frame (conns[i].fd, 0x1, sub, strlen (sub));
       ev.data.u32 = (guint32) i;
       if (epoll_ctl (ep, EPOLL_CTL_ADD, conns[i].fd, &ev) < 0)
-        die ("epoll_ctl");
+        ws_client_die ("epoll_ctl");
     }
 
   start = g_get_monotonic_time ();
@@ -455,7 +356,7 @@ run_client (int         port,
       int n = epoll_wait (ep, events, G_N_ELEMENTS (events), 50);
 
       if (n < 0 && errno != EINTR)
-        die ("epoll_wait");
+        ws_client_die ("epoll_wait");
       st.measuring = g_get_monotonic_time () >= measure_from;
       for (int k = 0; k < n; k++)
         {
@@ -477,7 +378,7 @@ run_client (int         port,
             {
               if (errno == EINTR || errno == EAGAIN)
                 continue;
-              die ("read");
+              ws_client_die ("read");
             }
           c->len += (gsize) got;
           consume (c, &st, g_get_real_time ());
@@ -527,8 +428,8 @@ run_idle (int         port,
 
   for (int i = 0; i < n_conns; i++)
     {
-      fds[i] = connect_one ((guint) port, token);
-      send_text (fds[i], sub);
+      fds[i] = ws_client_connect ("127.0.0.1", (guint) port, token);
+      ws_client_send_frame (fds[i], 0x1, sub, strlen (sub));
     }
   printf ("connected %d\n", n_conns);
   fflush (stdout);

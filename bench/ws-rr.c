@@ -29,6 +29,8 @@
 
 #include <glib.h>
 
+#include "ws-client.h"
+
 typedef struct
 {
   int      fd;
@@ -50,57 +52,6 @@ now_ns (void)
 }
 
 static void
-die (const char *what)
-{
-  fprintf (stderr, "ws-rr: %s: %s\n", what, g_strerror (errno));
-  exit (1);
-}
-
-static void
-write_all (int         fd,
-           const void *data,
-           gsize       len)
-{
-  const guint8 *p = data;
-
-  while (len > 0)
-    {
-      ssize_t n = write (fd, p, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR || errno == EAGAIN)
-            continue;
-          die ("write");
-        }
-      p += n;
-      len -= (gsize) n;
-    }
-}
-
-/* One masked text frame (clients must mask; the key is fixed since this
- * client is not a browser exposed to cache poisoning). */
-static void
-send_frame (Conn         *c,
-            guint8        opcode,
-            const char   *payload,
-            gsize         len)
-{
-  static const guint8 mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
-  guint8 frame[256];
-  gsize at = 0;
-
-  g_assert (len < 126 && len + 6 <= sizeof frame);
-  frame[at++] = (guint8) (0x80 | opcode);
-  frame[at++] = (guint8) (0x80 | len);
-  memcpy (frame + at, mask, 4);
-  at += 4;
-  for (gsize i = 0; i < len; i++)
-    frame[at++] = (guint8) payload[i] ^ mask[i % 4];
-  write_all (c->fd, frame, at);
-}
-
-static void
 send_request (Conn *c)
 {
   char text[96];
@@ -108,61 +59,7 @@ send_request (Conn *c)
                       c->next_id++);
 
   c->sent_at = now_ns ();
-  send_frame (c, 0x1, text, (gsize) n);
-}
-
-static int
-connect_one (const char *host,
-             guint       port,
-             const char *token)
-{
-  struct sockaddr_in addr = { 0 };
-  g_autofree char *request = NULL;
-  char response[4096];
-  gsize got = 0;
-  int one = 1;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  if (fd < 0)
-    die ("socket");
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons ((guint16) port);
-  if (inet_pton (AF_INET, host, &addr.sin_addr) != 1)
-    {
-      fprintf (stderr, "ws-rr: bad host %s\n", host);
-      exit (2);
-    }
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    die ("connect");
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-
-  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\n"
-                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-                             host, port, token ? "Authorization: Bearer " : "",
-                             token ? token : "", token ? "\r\n" : "");
-  write_all (fd, request, strlen (request));
-
-  /* Read the response headers byte by byte so that no frame bytes are
-   * consumed with them. */
-  while (got < sizeof response - 1)
-    {
-      ssize_t n = read (fd, response + got, 1);
-
-      if (n <= 0)
-        die ("handshake read");
-      got++;
-      if (got >= 4 && memcmp (response + got - 4, "\r\n\r\n", 4) == 0)
-        break;
-    }
-  response[got] = '\0';
-  if (strncmp (response, "HTTP/1.1 101", 12) != 0)
-    {
-      fprintf (stderr, "ws-rr: upgrade refused: %.*s\n", (int) MIN (got, 80), response);
-      exit (1);
-    }
-  return fd;
+  ws_client_send_frame (c->fd, 0x1, text, (gsize) n);
 }
 
 static int
@@ -217,12 +114,12 @@ main (int   argc,
     {
       struct epoll_event ev = { .events = EPOLLIN };
 
-      conns[i].fd = connect_one (host, (guint) port, token);
+      conns[i].fd = ws_client_connect (host, (guint) port, token);
       conns[i].cap = 65536;
       conns[i].buf = g_malloc (conns[i].cap);
       ev.data.u32 = (guint32) i;
       if (epoll_ctl (ep, EPOLL_CTL_ADD, conns[i].fd, &ev) < 0)
-        die ("epoll_ctl");
+        ws_client_die ("epoll_ctl");
     }
 
   start = now_ns ();
@@ -239,7 +136,7 @@ main (int   argc,
         {
           if (errno == EINTR)
             continue;
-          die ("epoll_wait");
+          ws_client_die ("epoll_wait");
         }
 
       for (int e = 0; e < n; e++)
@@ -294,7 +191,7 @@ main (int   argc,
 
               if (opcode == 0x9)
                 {
-                  send_frame (c, 0xA, (const char *) p + hdr, (gsize) plen);
+                  ws_client_send_frame (c->fd, 0xA, (const char *) p + hdr, (gsize) plen);
                 }
               else if (opcode == 0x8)
                 {
