@@ -154,7 +154,7 @@ run_server (int    port,
   /* Flat out, the load client is slower than the server: like the peer,
    * drop for it past the soft bound, but never evict it (the hard bound). */
   kantor_stream_hub_set_flow_control (hub, 256 * 1024, G_MAXSIZE / 4);
-  kantor_stream_api_register (kantor_server_get_router (server), hub);
+  kantor_stream_api_register (server, hub);
   if (!kantor_server_listen (server, "127.0.0.1", (guint) port, &error))
     {
       fprintf (stderr, "ws-fanout: %s\n", error->message);

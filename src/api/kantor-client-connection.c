@@ -423,13 +423,11 @@ end_episode (KantorClientConnection *self)
   message = g_strdup_printf ("%" G_GUINT64_FORMAT " market_data/indicators items were dropped "
                              "because this connection did not keep up",
                              self->episode_dropped);
-  json_object_set_string_member (fields, "alert", "slow_consumer");
   json_object_set_int_member (fields, "dropped", (gint64) self->episode_dropped);
   json_object_set_int_member (fields, "dropped_total", (gint64) self->n_dropped);
-  json_object_set_string_member (fields, "message", message);
   self->episode_dropped = 0;
   self->episode_bytes = 0;
-  text = kantor_envelope_message ("alert", fields);
+  text = kantor_envelope_alert ("slow_consumer", NULL, NULL, message, fields);
   send_frame (self, OP_TEXT, text, strlen (text));
 }
 

@@ -180,21 +180,6 @@ handle_collection_status (KantorClientConnection *connection,
 /* Broadcasts -------------------------------------------------------------- */
 
 static void
-broadcast (KantorServer *server,
-           const char   *text)
-{
-  g_autoptr(GPtrArray) connections = kantor_server_dup_connections (server);
-
-  for (guint i = 0; i < connections->len; i++)
-    {
-      KantorClientConnection *connection = connections->pdata[i];
-
-      if (kantor_client_connection_is_authenticated (connection))
-        kantor_client_connection_send (connection, text, KANTOR_OUTGOING_RELIABLE);
-    }
-}
-
-static void
 on_collection_state (KantorCollectionManager *manager,
                      KantorCollectionRun     *run,
                      gpointer                 user_data)
@@ -202,7 +187,7 @@ on_collection_state (KantorCollectionManager *manager,
   g_autoptr(JsonObject) fields = kantor_collection_run_to_json (run);
   g_autofree char *text = kantor_envelope_status (NULL, "collection_state", fields);
 
-  broadcast (user_data, text);
+  kantor_server_broadcast (user_data, text);
 }
 
 static void
@@ -211,20 +196,23 @@ on_collection_alert (KantorCollectionManager *manager,
                      JsonObject              *fields,
                      gpointer                 user_data)
 {
-  g_autofree char *text = kantor_envelope_message ("alert", fields);
-
-  broadcast (user_data, text);
+  kantor_server_send_alert (user_data,
+                            json_object_get_string_member_with_default (fields, "alert", NULL),
+                            NULL, NULL,
+                            json_object_get_string_member_with_default (fields, "message", ""),
+                            fields);
 }
 
 void
-kantor_collection_api_register (KantorRouter            *router,
-                                KantorCollectionManager *manager,
-                                KantorServer            *server)
+kantor_collection_api_register (KantorServer            *server,
+                                KantorCollectionManager *manager)
 {
-  g_return_if_fail (router != NULL);
-  g_return_if_fail (KANTOR_IS_COLLECTION_MANAGER (manager));
-  g_return_if_fail (KANTOR_IS_SERVER (server));
+  KantorRouter *router;
 
+  g_return_if_fail (KANTOR_IS_SERVER (server));
+  g_return_if_fail (KANTOR_IS_COLLECTION_MANAGER (manager));
+
+  router = kantor_server_get_router (server);
   kantor_router_set_handler (router, "collection_start", handle_collection_start, manager);
   kantor_router_set_handler (router, "collection_stop", handle_collection_stop, manager);
   kantor_router_set_handler (router, "collection_status", handle_collection_status, manager);

@@ -12,13 +12,11 @@
 G_BEGIN_DECLS
 
 /* Plugs collection_start, collection_stop and collection_status into
- * @router, and pushes every run's state change ({type:"status",
+ * @server's router, and pushes every run's state change ({type:"status",
  * status:"collection_state", collection_id, state, ...}) and alert
- * ({type:"alert", alert_type:"collection_failed", ...}) to every
- * authenticated connection of @server. @manager must outlive @router's
- * routing. */
-void kantor_collection_api_register (KantorRouter            *router,
-                                     KantorCollectionManager *manager,
-                                     KantorServer            *server);
+ * ({type:"alert", alert:"collection_failed", ...}) to every authenticated
+ * connection of @server. @manager must outlive the routing. */
+void kantor_collection_api_register (KantorServer            *server,
+                                     KantorCollectionManager *manager);
 
 G_END_DECLS

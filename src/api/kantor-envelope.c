@@ -120,11 +120,12 @@ append_member (GString    *out,
   kantor_json_append (out, value);
 }
 
-/* Appends @fields' members, skipping the envelope's own keys and @skip. */
+/* Appends @fields' members, skipping the envelope's own keys and those in
+ * the NULL-terminated @skip. */
 static void
-append_fields (GString    *out,
-               JsonObject *fields,
-               const char *skip)
+append_fields (GString            *out,
+               JsonObject         *fields,
+               const char * const *skip)
 {
   JsonObjectIter iter;
   const char *name;
@@ -136,7 +137,7 @@ append_fields (GString    *out,
   json_object_iter_init_ordered (&iter, fields);
   while (json_object_iter_next_ordered (&iter, &name, &member))
     {
-      if (is_reserved (name) || (skip != NULL && strcmp (name, skip) == 0))
+      if (is_reserved (name) || (skip != NULL && g_strv_contains (skip, name)))
         continue;
       append_member (out, name, member);
     }
@@ -223,7 +224,7 @@ kantor_envelope_status (JsonNode   *id,
   kantor_envelope_begin (out, "status", id);
   g_string_append (out, ",\"status\":");
   kantor_json_append_string (out, status);
-  append_fields (out, fields, "status");
+  append_fields (out, fields, (const char * const[]) { "status", NULL });
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
@@ -236,6 +237,72 @@ kantor_envelope_message (const char *type,
 
   kantor_envelope_begin (out, type, NULL);
   append_fields (out, fields, NULL);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+/* How urgent each kind of alert is; a client sorts and colours by it. */
+static const struct
+{
+  const char *alert;
+  const char *severity;
+} alert_kinds[] = {
+  { "budget_breach", "warning" },
+  { "emergency_exit", "critical" },
+  { "feed_down", "critical" },
+  { "feed_restored", "info" },
+  { "data_gap", "warning" },
+  { "slow_consumer", "warning" },
+  { "collection_failed", "critical" },
+};
+
+gboolean
+kantor_envelope_alert_is_known (const char *alert)
+{
+  for (guint i = 0; alert != NULL && i < G_N_ELEMENTS (alert_kinds); i++)
+    if (strcmp (alert_kinds[i].alert, alert) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+kantor_envelope_alert (const char *alert,
+                       const char *session_id,
+                       const char *symbol,
+                       const char *message,
+                       JsonObject *extra)
+{
+  static const char * const own[] = { "alert", "severity", "session_id", "symbol", "message",
+                                      NULL };
+  const char *severity = NULL;
+  GString *out;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  for (guint i = 0; alert != NULL && i < G_N_ELEMENTS (alert_kinds); i++)
+    if (strcmp (alert_kinds[i].alert, alert) == 0)
+      severity = alert_kinds[i].severity;
+  g_return_val_if_fail (severity != NULL, NULL);
+
+  out = g_string_sized_new (256);
+  kantor_envelope_begin (out, "alert", NULL);
+  g_string_append (out, ",\"alert\":");
+  kantor_json_append_string (out, alert);
+  g_string_append (out, ",\"severity\":");
+  kantor_json_append_string (out, severity);
+  g_string_append (out, ",\"session_id\":");
+  if (session_id != NULL)
+    kantor_json_append_string (out, session_id);
+  else
+    g_string_append (out, "null");
+  if (symbol != NULL)
+    {
+      g_string_append (out, ",\"symbol\":");
+      kantor_json_append_string (out, symbol);
+    }
+  g_string_append (out, ",\"message\":");
+  kantor_json_append_string (out, message);
+  append_fields (out, extra, own);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }

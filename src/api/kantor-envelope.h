@@ -53,7 +53,18 @@ char     *kantor_envelope_error_from_gerror (JsonNode   *id,
 char     *kantor_envelope_status           (JsonNode    *id,
                                             const char  *status,
                                             JsonObject  *fields);
-/* Any other type (data, signal, alert): @fields at top level. */
+/* The one shape of every alert: {type:"alert", alert, severity,
+ * session_id (null when none), symbol?, message, ...@extra}. @alert is one
+ * of the kinds kantor_envelope_alert_is_known() accepts; it decides the
+ * severity (info, warning or critical). Members of @extra that the other
+ * arguments set are left out. */
+char     *kantor_envelope_alert            (const char  *alert,
+                                            const char  *session_id,
+                                            const char  *symbol,
+                                            const char  *message,
+                                            JsonObject  *extra);
+gboolean  kantor_envelope_alert_is_known   (const char  *alert);
+/* Any other type (data, signal): @fields at top level. */
 char     *kantor_envelope_message          (const char  *type,
                                             JsonObject  *fields);
 

@@ -1067,6 +1067,46 @@ kantor_server_dup_connections (KantorServer *self)
 }
 
 void
+kantor_server_broadcast (KantorServer *self,
+                         const char   *text)
+{
+  g_autoptr(GPtrArray) connections = NULL;
+  g_autoptr(GBytes) frame = NULL;
+
+  g_return_if_fail (KANTOR_IS_SERVER (self));
+  g_return_if_fail (text != NULL);
+
+  connections = kantor_server_dup_connections (self);
+  for (guint i = 0; i < connections->len; i++)
+    {
+      KantorClientConnection *connection = g_ptr_array_index (connections, i);
+
+      if (!kantor_client_connection_is_authenticated (connection))
+        continue;
+      if (frame == NULL)
+        frame = kantor_client_connection_frame_text (text, strlen (text));
+      kantor_client_connection_send_frame (connection, frame, KANTOR_OUTGOING_RELIABLE);
+    }
+}
+
+void
+kantor_server_send_alert (KantorServer *self,
+                          const char   *alert,
+                          const char   *session_id,
+                          const char   *symbol,
+                          const char   *message,
+                          JsonObject   *extra)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (KANTOR_IS_SERVER (self));
+
+  text = kantor_envelope_alert (alert, session_id, symbol, message, extra);
+  g_return_if_fail (text != NULL);
+  kantor_server_broadcast (self, text);
+}
+
+void
 kantor_server_set_max_connections (KantorServer *self,
                                    guint         max_connections)
 {

@@ -52,6 +52,18 @@ KantorRouter *kantor_server_get_router       (KantorServer  *self);
 guint         kantor_server_get_n_connections (KantorServer *self);
 /* A new list of refs to the open connections. */
 GPtrArray    *kantor_server_dup_connections  (KantorServer  *self);
+/* Sends @text, framed once, to every authenticated connection, never
+ * dropped: the pushes that concern every client (session and collection
+ * state). */
+void          kantor_server_broadcast        (KantorServer  *self,
+                                              const char    *text);
+/* The one delivery path of alerts: kantor_envelope_alert() broadcast. */
+void          kantor_server_send_alert       (KantorServer  *self,
+                                              const char    *alert,
+                                              const char    *session_id,
+                                              const char    *symbol,
+                                              const char    *message,
+                                              JsonObject    *extra);
 
 void          kantor_server_set_max_connections (KantorServer *self,
                                                  guint         max_connections);

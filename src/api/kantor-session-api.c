@@ -457,21 +457,6 @@ handle_results_request (KantorClientConnection *connection,
 /* Broadcasts -------------------------------------------------------------- */
 
 static void
-broadcast (KantorServer *server,
-           const char   *text)
-{
-  g_autoptr(GPtrArray) connections = kantor_server_dup_connections (server);
-
-  for (guint i = 0; i < connections->len; i++)
-    {
-      KantorClientConnection *connection = connections->pdata[i];
-
-      if (kantor_client_connection_is_authenticated (connection))
-        kantor_client_connection_send (connection, text, KANTOR_OUTGOING_RELIABLE);
-    }
-}
-
-static void
 on_session_state (KantorSessionManager *manager,
                   KantorSession        *session,
                   gpointer              user_data)
@@ -493,18 +478,23 @@ on_session_state (KantorSessionManager *manager,
   if (kantor_session_get_error_message (session) != NULL)
     json_object_set_string_member (fields, "error", kantor_session_get_error_message (session));
   text = kantor_envelope_status (NULL, "session_state", fields);
-  broadcast (server, text);
+  kantor_server_broadcast (server, text);
 }
 
+/* Every session alert (budget_breach, emergency_exit), backtests' included,
+ * goes out once, through the server's one alert path. */
 static void
 on_session_alert (KantorSessionManager *manager,
                   KantorSession        *session,
                   JsonObject           *fields,
                   gpointer              user_data)
 {
-  g_autofree char *text = kantor_envelope_message ("alert", fields);
-
-  broadcast (user_data, text);
+  kantor_server_send_alert (user_data,
+                            json_object_get_string_member_with_default (fields, "alert", NULL),
+                            kantor_session_get_id (session),
+                            json_object_get_string_member_with_default (fields, "symbol", NULL),
+                            json_object_get_string_member_with_default (fields, "message", ""),
+                            fields);
 }
 
 void

@@ -12,8 +12,8 @@ G_BEGIN_DECLS
 
 /* Plugs session_start, session_stop, session_status and results_request
  * into @server's router, and pushes every session state change
- * ({type:"status", status:"session_state", ...}) and alert ({type:"alert",
- * alert_type, ...}) to every authenticated connection of @server. @manager
+ * ({type:"status", status:"session_state", ...}) and alert
+ * (kantor_server_send_alert()) to every authenticated connection of @server. @manager
  * must outlive @server's routing. */
 void kantor_session_api_register (KantorServer         *server,
                                   KantorSessionManager *manager);

@@ -208,13 +208,29 @@ handle_unsubscribe (KantorClientConnection *connection,
   kantor_client_connection_reply (connection, id, "unsubscribed", data);
 }
 
+static void
+on_hub_alert (KantorStreamHub *hub,
+              const char      *alert,
+              const char      *session_id,
+              const char      *symbol,
+              const char      *message,
+              JsonObject      *fields,
+              KantorServer    *server)
+{
+  kantor_server_send_alert (server, alert, session_id, symbol, message, fields);
+}
+
 void
-kantor_stream_api_register (KantorRouter    *router,
+kantor_stream_api_register (KantorServer    *server,
                             KantorStreamHub *hub)
 {
-  g_return_if_fail (router != NULL);
+  KantorRouter *router;
+
+  g_return_if_fail (KANTOR_IS_SERVER (server));
   g_return_if_fail (KANTOR_IS_STREAM_HUB (hub));
 
+  router = kantor_server_get_router (server);
   kantor_router_set_handler (router, "subscribe", handle_subscribe, hub);
   kantor_router_set_handler (router, "unsubscribe", handle_unsubscribe, hub);
+  g_signal_connect_object (hub, "alert", G_CALLBACK (on_hub_alert), server, 0);
 }

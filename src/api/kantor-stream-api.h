@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "kantor-router.h"
+#include "kantor-server.h"
 #include "kantor-stream-hub.h"
 
 G_BEGIN_DECLS
@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 /* Most symbols one subscription may name. */
 #define KANTOR_STREAM_MAX_SYMBOLS 256
 
-/* Plugs subscribe and unsubscribe into @router. @hub is not referenced: it
- * must outlive @router's use. */
-void kantor_stream_api_register (KantorRouter    *router,
+/* Plugs subscribe and unsubscribe into @server's router, and delivers
+ * @hub's alerts through kantor_server_send_alert() for as long as both
+ * live. @hub is not referenced: it must outlive the routing. */
+void kantor_stream_api_register (KantorServer    *server,
                                  KantorStreamHub *hub);
 
 G_END_DECLS

@@ -82,6 +82,7 @@ struct _KantorStreamHub
   KantorStrategyManager *strategies;
   gulong                 feed_state_id;
   gulong                 signal_id;
+  gulong                 indicators_id;
   KantorMarketFeedState  feed_state;
 
   Stream                 streams[KANTOR_N_STREAMS];
@@ -111,6 +112,14 @@ struct _KantorStreamHub
 };
 
 G_DEFINE_FINAL_TYPE (KantorStreamHub, kantor_stream_hub, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_ALERT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const char *const stream_names[KANTOR_N_STREAMS] = {
   "market_data", "indicators", "signals", "orders", "health",
@@ -727,60 +736,16 @@ kantor_stream_hub_publish_alert (KantorStreamHub *self,
                                  const char      *message,
                                  JsonObject      *fields)
 {
-  g_autoptr(JsonObject) obj = json_object_new ();
-  g_autoptr(GBytes) frame = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
+  g_autoptr(JsonObject) none = NULL;
 
   g_return_if_fail (KANTOR_IS_STREAM_HUB (self));
-  g_return_if_fail (alert != NULL);
+  g_return_if_fail (kantor_envelope_alert_is_known (alert));
+  g_return_if_fail (message != NULL);
 
-  json_object_set_string_member (obj, "alert", alert);
-  if (session_id != NULL)
-    json_object_set_string_member (obj, "session_id", session_id);
-  else
-    json_object_set_null_member (obj, "session_id");
-  if (symbol != NULL)
-    json_object_set_string_member (obj, "symbol", symbol);
-  if (message != NULL)
-    json_object_set_string_member (obj, "message", message);
-  if (fields != NULL)
-    {
-      JsonObjectIter fi;
-      const char *name;
-      JsonNode *node;
-
-      json_object_iter_init (&fi, fields);
-      while (json_object_iter_next (&fi, &name, &node))
-        json_object_set_member (obj, name, json_node_copy (node));
-    }
-  text = kantor_envelope_message ("alert", obj);
-  frame = kantor_client_connection_frame_text (text, strlen (text));
+  if (fields == NULL)
+    fields = none = json_object_new ();
   self->alerts_total++;
-
-  g_hash_table_iter_init (&iter, self->clients);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Client *client = value;
-      gboolean wanted = FALSE;
-
-      for (guint i = 0; i < KANTOR_N_STREAMS && !wanted; i++)
-        {
-          Sub *sub = client->subs[i];
-
-          wanted = sub != NULL && (sub->session_id == NULL || session_id == NULL ||
-                                   g_strcmp0 (sub->session_id, session_id) == 0);
-        }
-      if (wanted)
-        g_ptr_array_add (targets, g_object_ref (client->connection));
-    }
-  delivery_begin (self);
-  for (guint i = 0; i < targets->len; i++)
-    kantor_client_connection_send_frame (g_ptr_array_index (targets, i), frame,
-                                         KANTOR_OUTGOING_RELIABLE);
-  delivery_end (self);
+  g_signal_emit (self, signals[SIGNAL_ALERT], 0, alert, session_id, symbol, message, fields);
 }
 
 /* Health ----------------------------------------------------------------- */
@@ -860,27 +825,6 @@ on_session_indicators (KantorSessionManager *sessions,
                                         values, used_by);
 }
 
-static void
-on_session_alert (KantorSessionManager *sessions,
-                  KantorSession        *session,
-                  JsonObject           *fields,
-                  KantorStreamHub      *self)
-{
-  const char *type = json_object_get_string_member_with_default (fields, "alert_type", NULL);
-
-  /* emergency_exit alerts come with their signal (publish_signal); a
-   * backtest streams nothing per event. */
-  if (type == NULL || g_str_equal (type, "emergency_exit") ||
-      kantor_session_get_session_type (session) == KANTOR_SESSION_TYPE_BACKTEST)
-    return;
-  kantor_stream_hub_publish_alert (self, type, kantor_session_get_id (session),
-                                   json_object_get_string_member_with_default (fields, "symbol",
-                                                                               NULL),
-                                   json_object_get_string_member_with_default (fields, "message",
-                                                                               NULL),
-                                   fields);
-}
-
 void
 kantor_stream_hub_follow_sessions (KantorStreamHub      *self,
                                    KantorSessionManager *sessions)
@@ -890,7 +834,6 @@ kantor_stream_hub_follow_sessions (KantorStreamHub      *self,
 
   g_signal_connect_object (sessions, "session-signal", G_CALLBACK (on_session_signal), self, 0);
   g_signal_connect_object (sessions, "session-order", G_CALLBACK (on_session_order), self, 0);
-  g_signal_connect_object (sessions, "session-alert", G_CALLBACK (on_session_alert), self, 0);
   g_signal_connect_object (sessions, "session-indicators", G_CALLBACK (on_session_indicators),
                            self, 0);
 }
@@ -1006,6 +949,18 @@ on_feed_state (GObject    *feed,
       message = g_strdup_printf ("Market feed %s is back", name);
       kantor_stream_hub_publish_alert (self, "feed_restored", NULL, NULL, message, fields);
     }
+}
+
+/* Bare activations' indicators; a session's come with its id. */
+static void
+on_activation_indicators (KantorStrategyManager *strategies,
+                          const char            *symbol,
+                          gint64                 time_ms,
+                          JsonObject            *values,
+                          JsonObject            *used_by,
+                          gpointer               user_data)
+{
+  kantor_stream_hub_publish_indicators (user_data, symbol, NULL, time_ms, values, used_by);
 }
 
 static void
@@ -1328,7 +1283,10 @@ kantor_stream_hub_dispose (GObject *object)
   if (self->feed != NULL)
     g_clear_signal_handler (&self->feed_state_id, self->feed);
   if (self->strategies != NULL)
-    g_clear_signal_handler (&self->signal_id, self->strategies);
+    {
+      g_clear_signal_handler (&self->signal_id, self->strategies);
+      g_clear_signal_handler (&self->indicators_id, self->strategies);
+    }
   g_clear_object (&self->feed);
   g_clear_object (&self->strategies);
 
@@ -1364,6 +1322,16 @@ kantor_stream_hub_class_init (KantorStreamHubClass *klass)
 
   object_class->dispose = kantor_stream_hub_dispose;
   object_class->finalize = kantor_stream_hub_finalize;
+
+  /* (alert, session_id, symbol, message, JsonObject *fields): what the
+   * server delivers (kantor_stream_api_register()). */
+  signals[SIGNAL_ALERT] =
+    g_signal_new ("alert", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 5, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -1414,6 +1382,8 @@ kantor_stream_hub_new (KantorMarketFeed      *feed,
       self->strategies = g_object_ref (strategies);
       self->signal_id = g_signal_connect (strategies, "activation-signal",
                                           G_CALLBACK (on_activation_signal), self);
+      self->indicators_id = g_signal_connect (strategies, "activation-indicators",
+                                              G_CALLBACK (on_activation_indicators), self);
     }
   restart_health_timer (self);
 

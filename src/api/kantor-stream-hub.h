@@ -46,11 +46,10 @@ G_DECLARE_FINAL_TYPE (KantorStreamHub, kantor_stream_hub, KANTOR, STREAM_HUB, GO
 KantorStreamHub *kantor_stream_hub_new             (KantorMarketFeed      *feed,
                                                     KantorStrategyManager *strategies);
 
-/* Publishes the signals, orders, indicators and alerts of @sessions' paper
- * and live sessions ("session-signal", "session-order",
- * "session-indicators" and "session-alert")
+/* Publishes the signals, orders and indicators of @sessions' paper and live
+ * sessions ("session-signal", "session-order" and "session-indicators")
  * with the session's id, for as long as both live. Backtests publish
- * nothing per event. */
+ * nothing per event. Session alerts are the session API's to deliver. */
 void             kantor_stream_hub_follow_sessions (KantorStreamHub      *self,
                                                     KantorSessionManager *sessions);
 
@@ -137,10 +136,12 @@ guint64          kantor_stream_hub_publish_order    (KantorStreamHub        *sel
                                                      const char             *session_id,
                                                      JsonObject             *order);
 
-/* Alerts (budget_breach, emergency_exit, feed_down, feed_restored,
- * data_gap) go to every connection holding a subscription whose session
- * filter matches, never dropped. @fields (may be NULL) are added to the
- * alert object. */
+/* The hub's own alerts (emergency_exit, feed_down, feed_restored,
+ * data_gap), and any other known kind (kantor_envelope_alert_is_known()),
+ * are emitted as the "alert" signal (alert, session_id, symbol, message,
+ * JsonObject *fields), which kantor_stream_api_register() hands to the
+ * server's one alert path; the hub counts them for the health stream.
+ * @fields (may be NULL) are added to the alert object. */
 void             kantor_stream_hub_publish_alert    (KantorStreamHub        *self,
                                                      const char             *alert,
                                                      const char             *session_id,

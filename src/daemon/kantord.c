@@ -436,8 +436,8 @@ main (int   argc,
   server = kantor_server_new (auth);
   kantor_strategy_api_register (kantor_server_get_router (server), strategies);
   kantor_session_api_register (server, sessions);
-  kantor_collection_api_register (kantor_server_get_router (server), collections, server);
-  kantor_stream_api_register (kantor_server_get_router (server), streams);
+  kantor_collection_api_register (server, collections);
+  kantor_stream_api_register (server, streams);
   /* Paper sessions own their symbols' market items on the streams. */
   g_signal_connect_object (sessions, "session-state", G_CALLBACK (on_session_state), streams, 0);
   kantor_stream_hub_follow_sessions (streams, sessions);

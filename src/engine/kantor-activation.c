@@ -832,3 +832,59 @@ kantor_activation_get_position (KantorActivation *self,
     *position = self->position;
   return TRUE;
 }
+
+void
+kantor_activation_report_indicators (KantorActivation * const *activations,
+                                     guint                     n_activations,
+                                     KantorIndicatorSet       *set,
+                                     JsonObject               *values,
+                                     JsonObject               *used_by)
+{
+  g_autoptr(GHashTable) specs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_slots;
+
+  g_return_if_fail (activations != NULL || n_activations == 0);
+  g_return_if_fail (set != NULL && values != NULL && used_by != NULL);
+
+  n_slots = kantor_indicator_set_get_n_slots (set);
+  for (guint i = 0; i < n_activations; i++)
+    {
+      KantorStrategy *strategy = kantor_activation_get_strategy (activations[i]);
+      const char *strategy_name = kantor_strategy_get_name (strategy);
+
+      for (guint j = 0; j < kantor_strategy_get_n_indicators (strategy); j++)
+        {
+          KantorIndicatorSpec *spec = kantor_strategy_get_indicator_spec (strategy, j);
+          g_autofree char *name = g_strdup (kantor_strategy_get_indicator_key (strategy, j));
+          KantorIndicatorSpec *known;
+          JsonArray *users;
+          double value;
+          guint slot;
+
+          if (!kantor_strategy_get_indicator_used (strategy, j))
+            continue;
+          for (slot = 0; slot < n_slots; slot++)
+            if (kantor_indicator_spec_equal (kantor_indicator_set_get_spec (set, slot), spec))
+              break;
+          if (slot == n_slots || !kantor_indicator_set_get_value (set, slot, &value))
+            continue;
+          known = g_hash_table_lookup (specs, name);
+          if (known != NULL && !kantor_indicator_spec_equal (known, spec))
+            {
+              char *qualified = g_strdup_printf ("%s.%s", strategy_name, name);
+
+              g_free (name);
+              name = qualified;
+              known = g_hash_table_lookup (specs, name);
+            }
+          if (known == NULL)
+            {
+              g_hash_table_insert (specs, g_strdup (name), spec);
+              json_object_set_double_member (values, name, value);
+              json_object_set_array_member (used_by, name, json_array_new ());
+            }
+          users = json_object_get_array_member (used_by, name);
+          json_array_add_string_element (users, strategy_name);
+        }
+    }
+}

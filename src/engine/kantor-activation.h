@@ -85,6 +85,21 @@ gboolean              kantor_activation_get_position     (KantorActivation      
 
 const char           *kantor_activation_state_to_string  (KantorActivationState       state);
 
+/* How often indicator values of a symbol are reported while it trades, in
+ * event time (the indicators stream's throttle). */
+#define KANTOR_ACTIVATION_INDICATORS_PERIOD_MS 250
+
+/* The indicators of @activations (all on one symbol, whose indicators
+ * @set holds) as they are now: @values gets name -> number, those without
+ * a value yet left out; @used_by gets name -> [strategy names]. A name two
+ * strategies declare differently becomes "strategy.name". */
+void                  kantor_activation_report_indicators
+                                                         (KantorActivation * const  *activations,
+                                                          guint                      n_activations,
+                                                          KantorIndicatorSet        *set,
+                                                          JsonObject                *values,
+                                                          JsonObject                *used_by);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KantorActivation, kantor_activation_free)
 
 G_END_DECLS

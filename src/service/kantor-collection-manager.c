@@ -387,10 +387,14 @@ on_run_state_changed (KantorCollectionRun *run,
   if (state == KANTOR_COLLECTION_STATE_FAILED)
     {
       g_autoptr(JsonObject) alert = json_object_new ();
+      g_autofree char *message = NULL;
 
       g_message ("Collection %s failed: %s", kantor_collection_run_get_id (run),
                  kantor_collection_run_get_error_message (run));
-      json_object_set_string_member (alert, "alert_type", "collection_failed");
+      message = g_strdup_printf ("Collection %s failed: %s", kantor_collection_run_get_id (run),
+                                 kantor_collection_run_get_error_message (run));
+      json_object_set_string_member (alert, "alert", "collection_failed");
+      json_object_set_string_member (alert, "message", message);
       json_object_set_string_member (alert, "collection_id", kantor_collection_run_get_id (run));
       json_object_set_string_member (alert, "error", kantor_collection_run_get_error_message (run));
       json_object_set_string_member (alert, "path", kantor_collection_run_get_path (run));
@@ -689,7 +693,7 @@ kantor_collection_manager_class_init (KantorCollectionManagerClass *klass)
   signals[SIGNAL_COLLECTION_STATE] =
     g_signal_new ("collection-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, KANTOR_TYPE_COLLECTION_RUN);
-  /* An alert for the clients ({alert_type:"collection_failed", ...}). */
+  /* An alert for the clients ({alert:"collection_failed", message, ...}). */
   signals[SIGNAL_COLLECTION_ALERT] =
     g_signal_new ("collection-alert", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, KANTOR_TYPE_COLLECTION_RUN,

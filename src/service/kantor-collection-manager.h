@@ -41,8 +41,8 @@ G_DECLARE_FINAL_TYPE (KantorCollectionManager, kantor_collection_manager, KANTOR
  * Signals: "collection-state" (KantorCollectionRun *run) on every change of
  * a run's state, its creation included; "collection-alert"
  * (KantorCollectionRun *run, JsonObject *fields) when a run fails, @fields
- * being the alert's ({alert_type:"collection_failed", collection_id, error,
- * path}).
+ * being the alert's ({alert:"collection_failed", message, collection_id,
+ * error, path}).
  *
  * Dropping the manager without kantor_collection_manager_shutdown() leaves
  * its active runs as a crash would: the next start recovers them. */

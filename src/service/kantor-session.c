@@ -361,8 +361,7 @@ budget_alert (KantorSession           *self,
   message = g_strdup_printf ("Order of %s on %s refused: it would take the %s exposure over its "
                              "limit of %g", order->strategy, order->symbol,
                              kantor_budget_scope_to_string (breach->scope), breach->limit);
-  json_object_set_string_member (alert, "alert_type", "budget_breach");
-  json_object_set_string_member (alert, "severity", "warning");
+  json_object_set_string_member (alert, "alert", "budget_breach");
   json_object_set_string_member (alert, "session_id", self->id);
   json_object_set_string_member (alert, "strategy", order->strategy);
   json_object_set_string_member (alert, "symbol", order->symbol);
@@ -535,9 +534,8 @@ on_event (const KantorMarketEvent *event,
 }
 
 static const KantorEngineCallbacks backtest_callbacks = { on_event, on_signal, on_order };
-/* The indicators of @symbol's activations as they are now: @values name ->
- * number (those without a value yet left out), @used_by name -> [strategy].
- * A name two strategies declare differently becomes "strategy.name". */
+/* The indicators of @symbol's activations as they are now
+ * (kantor_activation_report_indicators()). */
 static void
 collect_indicators (KantorSession *self,
                     const char    *symbol,
@@ -545,55 +543,20 @@ collect_indicators (KantorSession *self,
                     JsonObject    *used_by)
 {
   KantorIndicatorSet *set = kantor_engine_get_indicator_set (self->engine, symbol);
-  g_autoptr(GHashTable) specs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint n_slots;
+  g_autoptr(GPtrArray) activations = NULL;
 
   if (set == NULL)
     return;
-  n_slots = kantor_indicator_set_get_n_slots (set);
+  activations = g_ptr_array_new ();
   for (guint i = 0; i < kantor_engine_get_n_activations (self->engine); i++)
     {
       KantorActivation *activation = kantor_engine_get_activation (self->engine, i);
-      KantorStrategy *strategy = kantor_activation_get_strategy (activation);
-      const char *strategy_name = kantor_strategy_get_name (strategy);
 
-      if (g_strcmp0 (kantor_activation_get_symbol (activation), symbol) != 0)
-        continue;
-      for (guint j = 0; j < kantor_strategy_get_n_indicators (strategy); j++)
-        {
-          KantorIndicatorSpec *spec = kantor_strategy_get_indicator_spec (strategy, j);
-          g_autofree char *name = g_strdup (kantor_strategy_get_indicator_key (strategy, j));
-          KantorIndicatorSpec *known;
-          JsonArray *users;
-          double value;
-          guint slot;
-
-          if (!kantor_strategy_get_indicator_used (strategy, j))
-            continue;
-          for (slot = 0; slot < n_slots; slot++)
-            if (kantor_indicator_spec_equal (kantor_indicator_set_get_spec (set, slot), spec))
-              break;
-          if (slot == n_slots || !kantor_indicator_set_get_value (set, slot, &value))
-            continue;
-          known = g_hash_table_lookup (specs, name);
-          if (known != NULL && !kantor_indicator_spec_equal (known, spec))
-            {
-              char *qualified = g_strdup_printf ("%s.%s", strategy_name, name);
-
-              g_free (name);
-              name = qualified;
-              known = g_hash_table_lookup (specs, name);
-            }
-          if (known == NULL)
-            {
-              g_hash_table_insert (specs, g_strdup (name), spec);
-              json_object_set_double_member (values, name, value);
-              json_object_set_array_member (used_by, name, json_array_new ());
-            }
-          users = json_object_get_array_member (used_by, name);
-          json_array_add_string_element (users, strategy_name);
-        }
+      if (g_strcmp0 (kantor_activation_get_symbol (activation), symbol) == 0)
+        g_ptr_array_add (activations, activation);
     }
+  kantor_activation_report_indicators ((KantorActivation **) activations->pdata,
+                                       activations->len, set, values, used_by);
 }
 
 /* Paper and live, per event: the symbol's indicators at most once per

@@ -43,7 +43,7 @@ gboolean    kantor_session_state_from_string (const char         *str,
 gboolean    kantor_session_state_is_active   (KantorSessionState  state);
 
 /* 4 indicator reports per second of event time per symbol, at most. */
-#define KANTOR_SESSION_INDICATORS_PERIOD_MS 250
+#define KANTOR_SESSION_INDICATORS_PERIOD_MS KANTOR_ACTIVATION_INDICATORS_PERIOD_MS
 
 #define KANTOR_TYPE_SESSION (kantor_session_get_type ())
 G_DECLARE_FINAL_TYPE (KantorSession, kantor_session, KANTOR, SESSION, GObject)

@@ -62,6 +62,7 @@ struct _SymbolSlot
   KantorQuote            quote;
   GPtrArray             *acts;      /* Act *, owned */
   guint                  subscription;
+  gint64                 indicators_ms;  /* event time of the last report */
   guint                  dispatching;
   guint                  n_dead;    /* deactivated, waiting for slot_collect() */
 };
@@ -94,6 +95,7 @@ enum
   SIGNAL_STRATEGY_UPSERTED,
   SIGNAL_ACTIVATION_SIGNAL,
   SIGNAL_ACTIVATION_SWAPPED,
+  SIGNAL_ACTIVATION_INDICATORS,
   N_SIGNALS
 };
 
@@ -523,6 +525,44 @@ slot_collect (KantorStrategyManager *self,
     g_hash_table_remove (self->slots, slot->symbol);
 }
 
+/* The slot's indicators at most once per
+ * KANTOR_ACTIVATION_INDICATORS_PERIOD_MS of event time, and only when
+ * somebody listens: building them is the costly part. */
+static void
+slot_report_indicators (SymbolSlot              *slot,
+                        const KantorMarketEvent *event)
+{
+  KantorStrategyManager *self = slot->manager;
+  g_autoptr(GPtrArray) activations = NULL;
+  g_autoptr(JsonObject) values = NULL;
+  g_autoptr(JsonObject) used_by = NULL;
+
+  if (slot->indicators_ms != 0 &&
+      event->time_ms - slot->indicators_ms < KANTOR_ACTIVATION_INDICATORS_PERIOD_MS)
+    return;
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_ACTIVATION_INDICATORS], 0, FALSE))
+    return;
+
+  activations = g_ptr_array_sized_new (slot->acts->len);
+  for (guint i = 0; i < slot->acts->len; i++)
+    {
+      Act *act = g_ptr_array_index (slot->acts, i);
+
+      if (!act->dead)
+        g_ptr_array_add (activations, act->activation);
+    }
+  values = json_object_new ();
+  used_by = json_object_new ();
+  kantor_activation_report_indicators ((KantorActivation **) activations->pdata,
+                                       activations->len, slot->set, values, used_by);
+  /* Nothing has a value yet: the next event may bring the first. */
+  if (json_object_get_size (values) == 0)
+    return;
+  slot->indicators_ms = event->time_ms;
+  g_signal_emit (self, signals[SIGNAL_ACTIVATION_INDICATORS], 0, slot->symbol, event->time_ms,
+                 values, used_by);
+}
+
 static void
 slot_dispatch (SymbolSlot              *slot,
                const KantorMarketEvent *event)
@@ -558,6 +598,7 @@ slot_dispatch (SymbolSlot              *slot,
       if (!act->dead)
         emit_swapped (self, act);
     }
+  slot_report_indicators (slot, event);
   slot->dispatching--;
   slot_collect (self, slot);
 }
@@ -1436,6 +1477,11 @@ kantor_strategy_manager_class_init (KantorStrategyManagerClass *klass)
   signals[SIGNAL_ACTIVATION_SWAPPED] =
     g_signal_new ("activation-swapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
+  signals[SIGNAL_ACTIVATION_INDICATORS] =
+    g_signal_new ("activation-indicators", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_INT64, JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -71,7 +71,12 @@ G_DECLARE_FINAL_TYPE (KantorStrategyManager, kantor_strategy_manager,
  * - "activation-signal" (const char *owner or NULL, gpointer const KantorSignal *):
  *   every signal any activation emits, on the main loop, valid during emission.
  * - "activation-swapped" (const char *name, const char *symbol, guint version):
- *   a running activation now runs a newer version. */
+ *   a running activation now runs a newer version.
+ * - "activation-indicators" (const char *symbol, gint64 time_ms,
+ *   JsonObject *values, JsonObject *used_by): the indicator values of a
+ *   symbol's activations (kantor_activation_report_indicators()), at most
+ *   once per KANTOR_ACTIVATION_INDICATORS_PERIOD_MS of event time, and
+ *   only while a handler is connected. */
 KantorStrategyManager *kantor_strategy_manager_new        (const char            *strategies_dir,
                                                            KantorMarketFeed      *feed,
                                                            GError               **error);

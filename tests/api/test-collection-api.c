@@ -35,8 +35,7 @@ setup_with_data_dir (Fixture    *f,
   f->feed = kantor_market_feed_new_synthetic (99);
   kantor_market_feed_set_speed (f->feed, 200);
   f->manager = kantor_collection_manager_new (f->ts.store, f->feed, f->data_dir);
-  kantor_collection_api_register (kantor_server_get_router (f->ts.server), f->manager,
-                                  f->ts.server);
+  kantor_collection_api_register (f->ts.server, f->manager);
   f->grant = test_server_login (&f->ts, TEST_USER, TEST_PASSWORD);
   f->c = test_client_open (&f->ts, f->grant->access_token);
 }
@@ -376,8 +375,11 @@ test_unwritable (Fixture       *f,
       type = json_object_get_string_member (msg, "type");
       if (g_str_equal (type, "alert"))
         {
-          g_assert_cmpstr (json_object_get_string_member (msg, "alert_type"), ==,
+          g_assert_cmpstr (json_object_get_string_member (msg, "alert"), ==,
                            "collection_failed");
+          g_assert_cmpstr (json_object_get_string_member (msg, "severity"), ==, "critical");
+          g_assert_true (json_object_get_null_member (msg, "session_id"));
+          g_assert_nonnull (json_object_get_string_member (msg, "message"));
           g_assert_cmpstr (json_object_get_string_member (msg, "collection_id"), ==, id);
           g_assert_nonnull (json_object_get_string_member (msg, "error"));
           alerted = TRUE;

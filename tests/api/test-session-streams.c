@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "kantor-session-manager.h"
+#include "kantor-session-api.h"
 #include "kantor-stream-api.h"
 #include "kantor-stream-hub.h"
 #include "test-utils.h"
@@ -88,7 +89,7 @@ setup (Fixture       *f,
   f->hub = kantor_stream_hub_new (NULL, NULL);
   kantor_stream_hub_set_health_interval (f->hub, 0);
   kantor_stream_hub_follow_sessions (f->hub, f->sessions);
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+  kantor_stream_api_register (f->ts.server, f->hub);
 }
 
 static void
@@ -379,8 +380,100 @@ test_paper_indicators (Fixture       *f,
     }
 }
 
+static void
+set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A bare activation (activate_strategy) trades nothing but its indicators
+ * stream all the same: real values, session_id null, at most 4 per second
+ * of event time, and none once it is gone. */
+static void
+test_bare_indicators (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(KantorStreamHub) hub = kantor_stream_hub_new (NULL, f->strategies);
+  g_autoptr(TestClient) c = test_client_open (&f->ts, "alice");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) signal_msg = NULL;
+  JsonObject *signal;
+  gint64 last_time = 0;
+  guint64 last_seq = 0;
+
+  kantor_stream_api_register (f->ts.server, hub);
+  reply = test_client_call (c, "sub", "{\"type\":\"subscribe\",\"id\":\"sub\","
+                                      "\"stream\":\"signals\",\"params\":{\"resume_from\":0}}");
+  test_assert_response (reply, "subscribed");
+  json_object_unref (reply);
+  reply = test_client_call (c, "sub2", "{\"type\":\"subscribe\",\"id\":\"sub2\","
+                                       "\"stream\":\"indicators\",\"params\":"
+                                       "{\"symbols\":[\"ETHUSDT\"],\"resume_from\":0}}");
+  test_assert_response (reply, "subscribed");
+  g_assert_true (kantor_strategy_manager_activate (f->strategies, "holder", "ETHUSDT", NULL,
+                                                   &error));
+  g_assert_no_error (error);
+
+  signal_msg = next_of (c, KANTOR_STREAM_SIGNALS);
+  signal = json_object_get_object_member (signal_msg, "signal");
+  g_assert_cmpstr (json_object_get_string_member (signal, "symbol"), ==, "ETHUSDT");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(JsonObject) msg = next_of (c, KANTOR_STREAM_INDICATORS);
+      JsonObject *item = json_array_get_object_element (
+                           json_object_get_array_member (msg, "indicators"), 0);
+      JsonArray *users = json_object_get_array_member (item, "used_by_strategies");
+      gint64 time_ms = json_object_get_int_member (item, "timestamp");
+
+      g_assert_true (json_object_get_null_member (msg, "session_id"));
+      g_assert_cmpuint ((guint64) json_object_get_int_member (msg, "seq"), >, last_seq);
+      last_seq = (guint64) json_object_get_int_member (msg, "seq");
+      g_assert_cmpstr (json_object_get_string_member (item, "name"), ==, "price");
+      g_assert_cmpstr (json_object_get_string_member (item, "symbol"), ==, "ETHUSDT");
+      g_assert_cmpuint (json_array_get_length (users), ==, 1);
+      g_assert_cmpstr (json_array_get_string_element (users, 0), ==, "holder");
+      if (i == 0)
+        {
+          /* The event the first signal fired on. */
+          g_assert_cmpint (time_ms, ==, json_object_get_int_member (signal, "timestamp"));
+          g_assert_cmpfloat (json_object_get_double_member (item, "value"), ==,
+                             json_object_get_double_member (signal, "price"));
+        }
+      else
+        g_assert_cmpint (time_ms - last_time, >=, KANTOR_ACTIVATION_INDICATORS_PERIOD_MS);
+      last_time = time_ms;
+    }
+
+  g_assert_true (kantor_strategy_manager_deactivate (f->strategies, "holder", "ETHUSDT",
+                                                     &error));
+  g_assert_no_error (error);
+  last_seq = kantor_stream_hub_get_last_seq (hub, KANTOR_STREAM_INDICATORS);
+  /* Let the feed run on: several report periods of event time pass. */
+  {
+    gboolean done = FALSE;
+
+    g_timeout_add_once (200, set_flag, &done);
+    while (!done)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (kantor_stream_hub_get_last_seq (hub, KANTOR_STREAM_INDICATORS), ==, last_seq);
+}
+
+static gboolean
+all_alerted (GHashTable *alerts_per_order,
+             GArray     *rejected,
+             guint       n)
+{
+  for (guint i = 0; i < MIN (n, rejected->len); i++)
+    if (!g_hash_table_contains (alerts_per_order, &g_array_index (rejected, gint64, i)))
+      return FALSE;
+  return rejected->len >= n;
+}
+
 /* Over its allocation, the holder's entry is refused on every trade: the
- * refused orders come on the orders stream and each breach as an alert. */
+ * refused orders come on the orders stream and each breach as exactly one
+ * alert, in the one alert shape. */
 static void
 test_paper_budget_breach (Fixture       *f,
                           gconstpointer  data)
@@ -392,43 +485,70 @@ test_paper_budget_breach (Fixture       *f,
   g_autoptr(KantorSession) session = NULL;
   g_autoptr(TestClient) c = test_client_open (&f->ts, "alice");
   g_autoptr(JsonObject) alert = NULL;
-  g_autoptr(JsonObject) rejected = NULL;
+  g_autoptr(GHashTable) alerts_per_order = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                                  g_free, NULL);
+  g_autoptr(GArray) rejected = g_array_new (FALSE, FALSE, sizeof (gint64));
   gboolean reused = TRUE;
+  gint64 deadline;
   const char *id;
 
+  /* Session alerts are the session API's to deliver. */
+  kantor_session_api_register (f->ts.server, f->sessions);
   session = kantor_session_manager_start (f->sessions, "paper", sc, json_node_get_object (cfg),
                                           &reused, NULL, &error);
   g_assert_no_error (error);
   id = kantor_session_get_id (session);
   subscribe (c, "orders", id);
 
-  while (alert == NULL || rejected == NULL)
+  /* An alert is posted after its order event; both paths of old emitted it
+   * at the same moment, so a duplicate would come right after the first. */
+  deadline = g_get_monotonic_time () + TEST_TIMEOUT_S * G_USEC_PER_SEC;
+  while (rejected->len < 6 || !all_alerted (alerts_per_order, rejected, 3))
     {
       g_autoptr(JsonObject) msg = test_client_next (c, TEST_TIMEOUT_S * 1000);
       const char *type;
 
       g_assert_nonnull (msg);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       type = json_object_get_string_member (msg, "type");
+      if (g_str_equal (type, "status"))
+        continue;  /* session_state pushes */
       if (g_str_equal (type, "alert"))
         {
+          gint64 order_id = json_object_get_int_member (msg, "order_id");
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (alerts_per_order, &order_id));
+
+          test_assert_envelope (msg, "alert");
           g_assert_cmpstr (json_object_get_string_member (msg, "alert"), ==, "budget_breach");
+          g_assert_cmpstr (json_object_get_string_member (msg, "severity"), ==, "warning");
           g_assert_cmpstr (json_object_get_string_member (msg, "session_id"), ==, id);
           g_assert_cmpstr (json_object_get_string_member (msg, "symbol"), ==, "BTCUSDT");
+          g_assert_nonnull (json_object_get_string_member (msg, "message"));
+          g_assert_false (json_object_has_member (msg, "alert_type"));
+          g_assert_false (json_object_has_member (msg, "seq"));
+          g_hash_table_insert (alerts_per_order, g_memdup2 (&order_id, sizeof order_id),
+                               GUINT_TO_POINTER (n + 1));
           g_clear_pointer (&alert, json_object_unref);
           alert = g_steal_pointer (&msg);
         }
       else
         {
           JsonObject *order = json_object_get_object_member (msg, "order");
+          gint64 order_id = json_object_get_int_member (order, "order_id");
 
           g_assert_cmpstr (json_object_get_string_member (msg, "session_id"), ==, id);
           g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "rejected");
           g_assert_cmpstr (json_object_get_string_member (order, "reject_reason"), ==, "budget");
           g_assert_true (json_object_get_null_member (order, "price"));
-          g_clear_pointer (&rejected, json_object_unref);
-          rejected = json_object_ref (order);
+          g_array_append_val (rejected, order_id);
         }
     }
+  /* One alert per refused order, never two (one delivery path). */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (alerts_per_order,
+                                                             &g_array_index (rejected, gint64,
+                                                                             i))), ==, 1);
+  g_assert_nonnull (alert);
   g_assert_cmpfloat (json_object_get_double_member (
                        json_object_get_object_member (alert, "details"), "limit"), ==, 500);
 }
@@ -444,5 +564,7 @@ main (int   argc,
               test_paper_budget_breach, teardown);
   g_test_add ("/kantor/api/session-streams/paper-indicators", Fixture, NULL, setup,
               test_paper_indicators, teardown);
+  g_test_add ("/kantor/api/session-streams/bare-indicators", Fixture, NULL, setup,
+              test_bare_indicators, teardown);
   return g_test_run ();
 }

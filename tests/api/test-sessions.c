@@ -598,7 +598,8 @@ test_budget_breach (Fixture       *f,
         break;
     }
   test_assert_envelope (alert, "alert");
-  g_assert_cmpstr (json_object_get_string_member (alert, "alert_type"), ==, "budget_breach");
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "budget_breach");
+  g_assert_cmpstr (json_object_get_string_member (alert, "severity"), ==, "warning");
   g_assert_cmpstr (json_object_get_string_member (alert, "session_id"), ==, id);
   g_assert_cmpstr (json_object_get_string_member (alert, "symbol"), ==, "BTCUSDT");
   details = json_object_get_object_member (alert, "details");

@@ -29,7 +29,7 @@ setup (Fixture       *f,
   test_server_setup (&f->ts, TRUE);
   f->hub = kantor_stream_hub_new (NULL, NULL);
   kantor_stream_hub_set_health_interval (f->hub, 0);
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+  kantor_stream_api_register (f->ts.server, f->hub);
   f->time_ms = 1764090000000;
 }
 
@@ -551,8 +551,10 @@ test_validation (Fixture       *f,
   assert_quiet (c);
 }
 
-/* Alerts reach subscribed connections whose session filter matches; an
- * emergency_exit signal raises its alert; health reports real figures. */
+/* One alert shape and one path: every alert reaches every authenticated
+ * connection once, subscribed or not, whatever its filters, and never an
+ * unauthenticated one; an emergency_exit signal raises its alert; health
+ * reports real figures. */
 static void
 test_alerts_and_health (Fixture       *f,
                         gconstpointer  data)
@@ -560,45 +562,65 @@ test_alerts_and_health (Fixture       *f,
   g_autoptr(TestClient) c = open_client (f);
   g_autoptr(TestClient) other = open_client (f);
   g_autoptr(TestClient) idle = open_client (f);
+  g_autoptr(TestClient) anonymous = test_client_open (&f->ts, NULL);
   g_autoptr(JsonObject) r1 = subscribe (c, "signals", NULL);
   g_autoptr(JsonObject) r2 = subscribe (other, "orders", "{\"session_id\":\"s-2\"}");
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autoptr(JsonObject) hr = NULL;
+  TestClient *everyone[] = { c, other, idle };
 
   json_object_set_double_member (fields, "exposure", 1200.0);
   json_object_set_double_member (fields, "cap", 1000.0);
+  /* Members the alert sets itself are not overridden by the extras. */
+  json_object_set_string_member (fields, "alert", "not-this");
+  json_object_set_string_member (fields, "type", "not-this");
   kantor_stream_hub_publish_alert (f->hub, "budget_breach", "s-1", "BTCUSDT",
                                    "Exposure over the session cap", fields);
-  {
-    g_autoptr(JsonObject) a = test_client_next (c, TEST_TIMEOUT_S * 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (everyone); i++)
+    {
+      g_autoptr(JsonObject) a = test_client_next (everyone[i], TEST_TIMEOUT_S * 1000);
 
-    g_assert_nonnull (a);
-    test_assert_envelope (a, "alert");
-    g_assert_cmpstr (json_object_get_string_member (a, "alert"), ==, "budget_breach");
-    g_assert_cmpstr (json_object_get_string_member (a, "session_id"), ==, "s-1");
-    g_assert_cmpfloat (json_object_get_double_member (a, "exposure"), ==, 1200.0);
-  }
-  assert_quiet (other);
-  assert_quiet (idle);
+      g_assert_nonnull (a);
+      test_assert_envelope (a, "alert");
+      g_assert_cmpstr (json_object_get_string_member (a, "alert"), ==, "budget_breach");
+      g_assert_cmpstr (json_object_get_string_member (a, "severity"), ==, "warning");
+      g_assert_cmpstr (json_object_get_string_member (a, "session_id"), ==, "s-1");
+      g_assert_cmpstr (json_object_get_string_member (a, "symbol"), ==, "BTCUSDT");
+      g_assert_cmpstr (json_object_get_string_member (a, "message"), ==,
+                       "Exposure over the session cap");
+      g_assert_cmpfloat (json_object_get_double_member (a, "exposure"), ==, 1200.0);
+      g_assert_false (json_object_has_member (a, "id"));
+      g_assert_false (json_object_has_member (a, "seq"));
+      assert_quiet (everyone[i]);
+    }
+  assert_quiet (anonymous);
 
   kantor_stream_hub_set_symbol_session (f->hub, "BTCUSDT", "s-2");
   publish_signal (f, "BTCUSDT", KANTOR_SIGNAL_EMERGENCY_EXIT, 48000.0);
   {
     g_autoptr(JsonObject) sig = next_item (c);
     g_autoptr(JsonObject) a = test_client_next (c, TEST_TIMEOUT_S * 1000);
-    g_autoptr(JsonObject) a2 = test_client_next (other, TEST_TIMEOUT_S * 1000);
 
     g_assert_cmpstr (json_object_get_string_member (
                        json_object_get_object_member (sig, "signal"), "type"), ==,
                      "emergency_exit");
     g_assert_nonnull (a);
     g_assert_cmpstr (json_object_get_string_member (a, "alert"), ==, "emergency_exit");
+    g_assert_cmpstr (json_object_get_string_member (a, "severity"), ==, "critical");
+    g_assert_cmpstr (json_object_get_string_member (a, "session_id"), ==, "s-2");
     g_assert_cmpstr (json_object_get_string_member (a, "symbol"), ==, "BTCUSDT");
     g_assert_cmpint (json_object_get_int_member (a, "signal_seq"), ==, item_seq (sig));
-    g_assert_nonnull (a2);
-    g_assert_cmpstr (json_object_get_string_member (a2, "alert"), ==, "emergency_exit");
+    for (guint i = 1; i < G_N_ELEMENTS (everyone); i++)
+      {
+        g_autoptr(JsonObject) a2 = test_client_next (everyone[i], TEST_TIMEOUT_S * 1000);
+
+        g_assert_nonnull (a2);
+        g_assert_cmpstr (json_object_get_string_member (a2, "alert"), ==, "emergency_exit");
+        assert_quiet (everyone[i]);
+      }
   }
-  assert_quiet (idle);
+  assert_quiet (c);
+  assert_quiet (anonymous);
 
   for (guint i = 0; i < 3; i++)
     publish_trade (f, "BTCUSDT", 1.0, 1.0);
@@ -631,7 +653,8 @@ typedef struct
   GSocketConnection *conn;
   GByteArray        *buf;
   gboolean           upgraded;
-  GPtrArray         *messages;   /* JsonObject * */
+  GPtrArray         *messages;   /* JsonObject *, other than data items */
+  GArray            *data_seqs;  /* guint64: the seq of each data item */
 } RawClient;
 
 static void
@@ -640,6 +663,7 @@ raw_client_free (RawClient *r)
   g_clear_object (&r->conn);
   g_byte_array_unref (r->buf);
   g_ptr_array_unref (r->messages);
+  g_array_unref (r->data_seqs);
   g_free (r);
 }
 
@@ -658,7 +682,7 @@ static RawClient *
 raw_client_open (Fixture                 *f,
                  KantorClientConnection **server_side,
                  const char *const       *subscriptions,
-                 gboolean                 small_buffer)
+                 int                      rcvbuf)
 {
   RawClient *r = g_new0 (RawClient, 1);
   static const char auth[] = "{\"type\":\"auth\",\"token\":\"bob\"}";
@@ -668,13 +692,15 @@ raw_client_open (Fixture                 *f,
   kantor_server_set_keepalive (f->ts.server, 0, 0);
   r->buf = g_byte_array_new ();
   r->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  r->data_seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
   handler = g_signal_connect (f->ts.server, "client-connected", G_CALLBACK (on_client_connected),
                               server_side);
   r->conn = test_raw_connect (f->ts.port);
-  /* A small receive buffer: the server's side fills sooner. */
-  if (small_buffer)
-    g_socket_set_option (g_socket_connection_get_socket (r->conn), SOL_SOCKET, SO_RCVBUF, 4096,
-                       NULL);
+  /* A small receive buffer (0: the system's): the server's side fills
+   * sooner. */
+  if (rcvbuf > 0)
+    g_socket_set_option (g_socket_connection_get_socket (r->conn), SOL_SOCKET, SO_RCVBUF, rcvbuf,
+                         NULL);
   WAIT_UNTIL (*server_side != NULL);
   g_signal_handler_disconnect (f->ts.server, handler);
   test_raw_send_frame (r->conn, 0x1, auth, sizeof auth - 1);
@@ -738,7 +764,19 @@ raw_client_read (RawClient *r)
         }
       if (avail < hlen + len)
         break;
-      if ((p[0] & 0x0f) == 0x1)
+      /* Data items are the bulk: only their seq is taken, without a full
+       * parse (a sanitizer build makes every allocation costly). */
+      if ((p[0] & 0x0f) == 0x1 &&
+          g_strstr_len ((const char *) p + hlen, MIN ((gssize) len, 80), "\"type\":\"data\"") != NULL)
+        {
+          const char *seq = g_strstr_len ((const char *) p + hlen, (gssize) len, ",\"seq\":");
+          guint64 value;
+
+          g_assert_nonnull (seq);
+          value = g_ascii_strtoull (seq + strlen (",\"seq\":"), NULL, 10);
+          g_array_append_val (r->data_seqs, value);
+        }
+      else if ((p[0] & 0x0f) == 0x1)
         {
           g_autoptr(JsonParser) parser = json_parser_new ();
           g_autoptr(GError) error = NULL;
@@ -776,7 +814,7 @@ test_never_reads (Fixture       *f,
   gsize max_held = 0;
 
   kantor_stream_hub_set_flow_control (f->hub, soft, hard);
-  raw = raw_client_open (f, &victim, subs, TRUE);
+  raw = raw_client_open (f, &victim, subs, 4096);
   WAIT_UNTIL (kantor_stream_hub_get_n_subscribers (f->hub, KANTOR_STREAM_MARKET_DATA) == 1);
   r = subscribe (normal, "market_data", "{\"symbols\":[\"BTCUSDT\"]}");
 
@@ -851,7 +889,7 @@ test_slow_consumer_alert (Fixture       *f,
   gint64 deadline;
 
   kantor_stream_hub_set_flow_control (f->hub, 16 * 1024, 1024 * 1024 * 1024);
-  raw = raw_client_open (f, &victim, subs, FALSE);
+  raw = raw_client_open (f, &victim, subs, 64 * 1024);
   WAIT_UNTIL (kantor_stream_hub_get_n_subscribers (f->hub, KANTOR_STREAM_SIGNALS) == 1);
 
   /* Kernel buffers fill first, then the soft bound is passed. */
@@ -883,6 +921,8 @@ test_slow_consumer_alert (Fixture       *f,
             {
               g_assert_cmpstr (json_object_get_string_member (msg, "alert"), ==,
                                "slow_consumer");
+              g_assert_cmpstr (json_object_get_string_member (msg, "severity"), ==, "warning");
+              g_assert_true (json_object_get_null_member (msg, "session_id"));
               alert_count = (guint64) json_object_get_int_member (msg, "dropped");
               alerts++;
             }
@@ -893,13 +933,14 @@ test_slow_consumer_alert (Fixture       *f,
               prev_signal = item_seq (msg);
               signals_seen++;
             }
-          else if (g_str_equal (type, "data"))
-            {
-              md_seen++;
-              if ((guint64) item_seq (msg) == last_md)
-                last_md_seen = TRUE;
-            }
         }
+      for (guint i = 0; i < raw->data_seqs->len; i++)
+        {
+          md_seen++;
+          if (g_array_index (raw->data_seqs, guint64, i) == last_md)
+            last_md_seen = TRUE;
+        }
+      g_array_set_size (raw->data_seqs, 0);
       g_ptr_array_set_size (raw->messages, 0);
     }
 
@@ -927,7 +968,7 @@ test_feed (Fixture       *f,
   /* This test's own hub, on the feed, in place of the fixture's. */
   hub = kantor_stream_hub_new (feed, NULL);
   kantor_stream_hub_set_health_interval (hub, 0);
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), hub);
+  kantor_stream_api_register (f->ts.server, hub);
   kantor_market_feed_set_speed (feed, 50);
 
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 0);
@@ -975,7 +1016,7 @@ test_feed (Fixture       *f,
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (feed), ==, 0);
   g_clear_pointer (&c, test_client_free);
   /* The router keeps pointing at this hub: give it back the fixture's. */
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+  kantor_stream_api_register (f->ts.server, f->hub);
 }
 
 /* The health report's one feed. */
@@ -1011,7 +1052,7 @@ test_feed_outage (Fixture       *f,
 
   hub = kantor_stream_hub_new (feed, NULL);
   kantor_stream_hub_set_health_interval (hub, 0);
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), hub);
+  kantor_stream_api_register (f->ts.server, hub);
   /* An event every 2 ms. */
   kantor_market_feed_set_rate (feed, 500);
   g_assert_cmpfloat (kantor_market_feed_get_rate (feed), ==, 500);
@@ -1105,7 +1146,7 @@ test_feed_outage (Fixture       *f,
   }
 
   g_clear_pointer (&c, test_client_free);
-  kantor_stream_api_register (kantor_server_get_router (f->ts.server), f->hub);
+  kantor_stream_api_register (f->ts.server, f->hub);
 }
 
 int

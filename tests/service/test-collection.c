@@ -752,7 +752,7 @@ test_unwritable (Fixture       *f,
   g_assert_nonnull (kantor_collection_run_get_error_message (bad));
   g_assert_cmpuint (f->alerts->len, >=, 1);
   alert = f->alerts->pdata[f->alerts->len - 1];
-  g_assert_cmpstr (json_object_get_string_member (alert, "alert_type"), ==, "collection_failed");
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "collection_failed");
   g_assert_cmpstr (json_object_get_string_member (alert, "collection_id"), ==,
                    kantor_collection_run_get_id (bad));
   g_assert_cmpstr (json_object_get_string_member (alert, "error"), ==,
@@ -815,7 +815,7 @@ test_write_failure (Fixture       *f,
   g_assert_nonnull (strstr (kantor_collection_run_get_error_message (run), "cannot write"));
   g_assert_cmpuint (f->alerts->len, ==, 1);
   alert = f->alerts->pdata[0];
-  g_assert_cmpstr (json_object_get_string_member (alert, "alert_type"), ==, "collection_failed");
+  g_assert_cmpstr (json_object_get_string_member (alert, "alert"), ==, "collection_failed");
 
   /* Only whole rows, all of them readable. */
   prices = read_file (kantor_collection_run_get_path (run), "AAAUSDT", "prices.csv");
