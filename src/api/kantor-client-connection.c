@@ -71,6 +71,11 @@ struct _KantorClientConnection
   KantorMessageFunc        message_func;
   gpointer                 message_data;
 
+  /* In-process (REST) connections: no stream, text goes here. */
+  KantorMessageFunc        sink;
+  gpointer                 sink_data;
+  GDestroyNotify           sink_destroy;
+
   char                    *client_id;
   char                    *peer_address;
   GCancellable            *cancellable;
@@ -311,6 +316,17 @@ send_frame (KantorClientConnection *self,
 
   if (self->state == STATE_CLOSED || self->close_sent)
     return;
+
+  /* In-process: the text is the message, a close ends it, and the control
+   * frames of a transport that does not exist mean nothing. */
+  if (self->stream == NULL)
+    {
+      if (opcode == OP_TEXT)
+        self->sink (self, payload, len, self->sink_data);
+      else if (opcode == OP_CLOSE)
+        close_io (self);
+      return;
+    }
 
   header[0] = (guint8) (0x80 | opcode);
   if (len < 126)
@@ -799,6 +815,8 @@ kantor_client_connection_finalize (GObject *object)
 {
   KantorClientConnection *self = KANTOR_CLIENT_CONNECTION (object);
 
+  if (self->sink_destroy != NULL)
+    g_clear_pointer (&self->sink_data, self->sink_destroy);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->grant, kantor_auth_grant_free);
   g_clear_pointer (&self->incoming, g_byte_array_unref);
@@ -936,6 +954,24 @@ kantor_client_connection_new (GIOStream  *stream,
    * it buffered, which no socket readiness would announce. */
   self->initial_read_id = g_idle_add (initial_read_cb, self);
 
+  return self;
+}
+
+KantorClientConnection *
+kantor_client_connection_new_for_request (const char        *peer_address,
+                                          KantorMessageFunc  sink,
+                                          gpointer           sink_data,
+                                          GDestroyNotify     destroy)
+{
+  KantorClientConnection *self;
+
+  g_return_val_if_fail (sink != NULL, NULL);
+
+  self = g_object_new (KANTOR_TYPE_CLIENT_CONNECTION, NULL);
+  self->peer_address = g_strdup (peer_address != NULL ? peer_address : "");
+  self->sink = sink;
+  self->sink_data = sink_data;
+  self->sink_destroy = destroy;
   return self;
 }
 
@@ -1271,7 +1307,8 @@ kantor_client_connection_send_frame (KantorClientConnection *self,
   g_return_val_if_fail (KANTOR_IS_CLIENT_CONNECTION (self), FALSE);
   g_return_val_if_fail (frame != NULL, FALSE);
 
-  if (self->state != STATE_OPEN)
+  /* Pre-framed bytes are for sockets; a request has no stream to join. */
+  if (self->state != STATE_OPEN || self->stream == NULL)
     return FALSE;
 
   if (kind == KANTOR_OUTGOING_DROPPABLE)

@@ -44,6 +44,17 @@ typedef void (*KantorMessageFunc) (KantorClientConnection *self,
  * written, and speaks RFC 6455 on it as the server side. */
 KantorClientConnection  *kantor_client_connection_new          (GIOStream              *stream,
                                                                 const char             *peer);
+/* An in-process connection with no socket, for one HTTP request (REST):
+ * every text message it would send goes to @sink instead, in order, and
+ * nothing else (pings, WebSocket frames) has a meaning. Closing it (the
+ * request ended) cancels its cancellable; nothing reaches @sink after
+ * that. @destroy is called on @sink_data when the connection is
+ * finalized. */
+KantorClientConnection  *kantor_client_connection_new_for_request
+                                                               (const char             *peer,
+                                                                KantorMessageFunc       sink,
+                                                                gpointer                sink_data,
+                                                                GDestroyNotify          destroy);
 
 const char              *kantor_client_connection_get_client_id (KantorClientConnection *self);
 const char              *kantor_client_connection_get_peer_address

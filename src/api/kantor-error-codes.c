@@ -83,6 +83,9 @@ static const ErrorCodeInfo error_codes[KANTOR_N_ERROR_CODES] = {
   [KANTOR_ERROR_CODE_TOO_MANY_CONNECTIONS] =
     { "too_many_connections", "The server has reached its connection limit.",
       SOUP_STATUS_SERVICE_UNAVAILABLE },
+  [KANTOR_ERROR_CODE_WEBSOCKET_REQUIRED] =
+    { "websocket_required", "This needs a WebSocket connection.",
+      426 /* Upgrade Required: not in SoupStatus 3.2 */ },
 };
 
 typedef struct

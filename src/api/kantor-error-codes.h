@@ -39,6 +39,7 @@ typedef enum
   KANTOR_ERROR_CODE_METHOD_NOT_ALLOWED,
   KANTOR_ERROR_CODE_NOT_IMPLEMENTED,
   KANTOR_ERROR_CODE_TOO_MANY_CONNECTIONS,
+  KANTOR_ERROR_CODE_WEBSOCKET_REQUIRED,
   KANTOR_N_ERROR_CODES
 } KantorErrorCode;
 
@@ -51,7 +52,8 @@ GQuark           kantor_protocol_error_quark        (void);
 const char      *kantor_error_code_to_string        (KantorErrorCode  code);
 /* The default human sentence for @code. */
 const char      *kantor_error_code_get_message      (KantorErrorCode  code);
-/* HTTP status used when @code answers a REST request. */
+/* HTTP status used when @code answers a REST request (every code has
+ * one, 400 or above; see docs/REST.md). */
 guint            kantor_error_code_get_http_status  (KantorErrorCode  code);
 gboolean         kantor_error_code_from_string      (const char      *str,
                                                      KantorErrorCode *code);

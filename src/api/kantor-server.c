@@ -9,6 +9,7 @@
 
 #include "kantor-envelope.h"
 #include "kantor-json.h"
+#include "kantor-rest.h"
 #include "kantor-server.h"
 
 struct _KantorServer
@@ -532,10 +533,16 @@ health_handler (SoupServer        *server,
   set_json_response (msg, SOUP_STATUS_OK, g_string_free (body, FALSE));
 }
 
-/* REST resources that will mirror the WebSocket API. */
-static const char *const rest_resources[] = {
-  "sessions", "strategies", "results", "collections", "auth", "streams",
-};
+/* The REST mirror: the same router, one message per request. */
+static void
+rest_early_handler (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  kantor_rest_handle_early (user_data, msg);
+}
 
 static void
 rest_handler (SoupServer        *server,
@@ -544,27 +551,7 @@ rest_handler (SoupServer        *server,
               GHashTable        *query,
               gpointer           user_data)
 {
-  const char *rest = path + strlen ("/api/v1");
-
-  if (*rest == '/')
-    rest++;
-
-  for (guint i = 0; i < G_N_ELEMENTS (rest_resources); i++)
-    {
-      gsize n = strlen (rest_resources[i]);
-
-      if (strncmp (rest, rest_resources[i], n) == 0 && (rest[n] == '\0' || rest[n] == '/'))
-        {
-          g_autofree char *message =
-            g_strdup_printf ("The REST mirror of %s is not implemented yet; use the "
-                             "WebSocket API.", rest_resources[i]);
-
-          set_error_response (msg, KANTOR_ERROR_CODE_NOT_IMPLEMENTED, message);
-          return;
-        }
-    }
-
-  set_error_response (msg, KANTOR_ERROR_CODE_NOT_FOUND, NULL);
+  kantor_rest_handle (user_data, msg, path);
 }
 
 static void complete_upgrade (SoupServerMessage *msg,
@@ -776,10 +763,14 @@ kantor_server_constructed (GObject *object)
   kantor_router_add_table (self->router, builtin_routes, G_N_ELEMENTS (builtin_routes), self);
   kantor_router_add_table (self->router, protocol_routes, G_N_ELEMENTS (protocol_routes), self);
 
-  self->soup = soup_server_new ("server-header", "kantord/" PACKAGE_VERSION " ", NULL);
+  /* Raw paths: REST decodes each segment once itself, so that "%2F" stays
+   * inside its segment instead of becoming a separator. */
+  self->soup = soup_server_new ("server-header", "kantord/" PACKAGE_VERSION " ",
+                                "raw-paths", TRUE, NULL);
 
   soup_server_add_handler (self->soup, "/health", health_handler, self, NULL);
-  soup_server_add_handler (self->soup, "/api/v1", rest_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, KANTOR_REST_PREFIX, rest_early_handler, self, NULL);
+  soup_server_add_handler (self->soup, KANTOR_REST_PREFIX, rest_handler, self, NULL);
   soup_server_add_handler (self->soup, "/", upgrade_handler, self, NULL);
 
   restart_sweep (self);

@@ -684,8 +684,8 @@ test_health_and_http (TestServer    *ts,
   JsonObject *o;
   static const struct { const char *method; const char *path; guint status; const char *code; }
   cases[] = {
-    { "GET", "/api/v1/sessions", 501, "not_implemented" },
-    { "POST", "/api/v1/strategies/foo", 501, "not_implemented" },
+    { "GET", "/api/v1/sessions", 401, "authentication_required" },
+    { "POST", "/api/v1/strategies/foo", 405, "method_not_allowed" },
     { "GET", "/api/v1/nothing", 404, "not_found" },
     { "GET", "/nope", 404, "not_found" },
     { "POST", "/health", 405, "method_not_allowed" },
