@@ -142,30 +142,6 @@ set_field_error (SoupServerMessage *msg,
   set_error (msg, id, KANTOR_ERROR_CODE_VALIDATION_ERROR, message, details);
 }
 
-/* Authentication ------------------------------------------------------- */
-
-KantorAuthGrant *
-kantor_rest_authenticate (KantorAuth         *auth,
-                          SoupMessageHeaders *headers,
-                          GError            **error)
-{
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
-
-  g_return_val_if_fail (KANTOR_IS_AUTH (auth), NULL);
-
-  if (authorization == NULL)
-    return NULL;
-
-  if (g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
-    {
-      g_set_error_literal (error, KANTOR_PROTOCOL_ERROR, KANTOR_ERROR_CODE_INVALID_TOKEN,
-                           "The Authorization header must be 'Bearer <token>'.");
-      return NULL;
-    }
-
-  return kantor_auth_verify_access (auth, authorization + 7, error);
-}
-
 /* Rate limit ----------------------------------------------------------- */
 
 /* The router's token bucket belongs to a WebSocket connection, which a
@@ -1076,8 +1052,8 @@ kantor_rest_handle (KantorServer      *server,
     }
 
   /* A token that is there must be good, as on the WebSocket upgrade. */
-  grant = kantor_rest_authenticate (kantor_server_get_auth (server),
-                                    soup_server_message_get_request_headers (msg), &error);
+  grant = kantor_server_authenticate (server, soup_server_message_get_request_headers (msg),
+                                      &error);
   if (error != NULL)
     {
       set_error (msg, id, kantor_error_code_from_gerror (error), error->message, NULL);

@@ -34,12 +34,4 @@ void kantor_rest_handle       (KantorServer      *server,
 void kantor_rest_handle_early (KantorServer      *server,
                                SoupServerMessage *msg);
 
-/* The identity an "Authorization: Bearer <token>" header in @headers
- * proves. Returns NULL with @error unset when there is no such header,
- * NULL with @error set (KANTOR_PROTOCOL_ERROR or KANTOR_AUTH_ERROR) when
- * the header or its token is refused. */
-KantorAuthGrant *kantor_rest_authenticate (KantorAuth         *auth,
-                                           SoupMessageHeaders *headers,
-                                           GError            **error);
-
 G_END_DECLS

@@ -568,7 +568,6 @@ upgrade_handler (SoupServer        *server,
 {
   KantorServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *authorization;
 
   if (strcmp (path, "/") != 0 && strcmp (path, "/ws") != 0)
     {
@@ -590,33 +589,21 @@ upgrade_handler (SoupServer        *server,
       return;
     }
 
-  authorization = soup_message_headers_get_one (headers, "Authorization");
-  if (authorization != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      KantorAuthGrant *grant;
+  {
+    g_autoptr(GError) error = NULL;
+    KantorAuthGrant *grant = kantor_server_authenticate (self, headers, &error);
 
-      if (g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
-        {
-          set_error_response (msg, KANTOR_ERROR_CODE_INVALID_TOKEN,
-                              "The Authorization header must be 'Bearer <token>'.");
-          return;
-        }
-
-      grant = kantor_auth_verify_access (self->auth, authorization + 7, &error);
-      if (grant == NULL)
-        {
-          KantorErrorCode code = kantor_error_code_from_gerror (error);
-
-          set_error_response (msg, code, error->message);
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-          return;
-        }
-
+    if (error != NULL)
+      {
+        set_error_response (msg, kantor_error_code_from_gerror (error), error->message);
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return;
+      }
+    if (grant != NULL)
       g_object_set_data_full (G_OBJECT (msg), "kantor-grant", grant,
                               (GDestroyNotify) kantor_auth_grant_free);
-    }
+  }
 
   /* No extensions: compression would let a small frame inflate past every
    * size bound. On failure the status (400) is set for us. */
@@ -1055,6 +1042,28 @@ kantor_server_dup_connections (KantorServer *self)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (list, g_object_ref (key));
   return list;
+}
+
+KantorAuthGrant *
+kantor_server_authenticate (KantorServer       *self,
+                            SoupMessageHeaders *headers,
+                            GError            **error)
+{
+  const char *authorization;
+
+  g_return_val_if_fail (KANTOR_IS_SERVER (self), NULL);
+  g_return_val_if_fail (headers != NULL, NULL);
+
+  authorization = soup_message_headers_get_one (headers, "Authorization");
+  if (authorization == NULL)
+    return NULL;
+  if (g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    {
+      g_set_error_literal (error, KANTOR_PROTOCOL_ERROR, KANTOR_ERROR_CODE_INVALID_TOKEN,
+                           "The Authorization header must be 'Bearer <token>'.");
+      return NULL;
+    }
+  return kantor_auth_verify_access (self->auth, authorization + 7, error);
 }
 
 void

@@ -52,6 +52,13 @@ KantorRouter *kantor_server_get_router       (KantorServer  *self);
 guint         kantor_server_get_n_connections (KantorServer *self);
 /* A new list of refs to the open connections. */
 GPtrArray    *kantor_server_dup_connections  (KantorServer  *self);
+/* The identity an "Authorization: Bearer <token>" header in @headers
+ * proves, for the WebSocket upgrade and REST alike. NULL with @error unset
+ * when there is no such header; NULL with @error set (KANTOR_PROTOCOL_ERROR
+ * or KANTOR_AUTH_ERROR) when the header or its token is refused. */
+KantorAuthGrant *kantor_server_authenticate  (KantorServer       *self,
+                                              SoupMessageHeaders *headers,
+                                              GError            **error);
 /* Sends @text, framed once, to every authenticated connection, never
  * dropped: the pushes that concern every client (session and collection
  * state). */

@@ -145,6 +145,6 @@ kantor_application_new (void)
   return g_object_new (KANTOR_TYPE_APPLICATION,
                        "application-id", KANTOR_APPLICATION_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/org/kantor/Kantor/Monitor",
+                       "resource-base-path", "/org/kantor/Kantor",
                        NULL);
 }

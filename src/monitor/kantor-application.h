@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-#define KANTOR_APPLICATION_ID "org.kantor.Kantor.Monitor"
+#define KANTOR_APPLICATION_ID "org.kantor.Kantor"
 
 #define KANTOR_TYPE_APPLICATION (kantor_application_get_type ())
 G_DECLARE_FINAL_TYPE (KantorApplication, kantor_application, KANTOR, APPLICATION,

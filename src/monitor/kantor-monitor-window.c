@@ -945,7 +945,7 @@ kantor_monitor_window_class_init (KantorMonitorWindowClass *klass)
   object_class->dispose = kantor_monitor_window_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/org/kantor/Kantor/Monitor/"
+                                               "/org/kantor/Kantor/"
                                                "kantor-monitor-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KantorMonitorWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, KantorMonitorWindow, window_title);
