@@ -78,8 +78,6 @@ static const ErrorCodeInfo error_codes[KANTOR_N_ERROR_CODES] = {
   [KANTOR_ERROR_CODE_METHOD_NOT_ALLOWED] =
     { "method_not_allowed", "This path does not accept that method.",
       SOUP_STATUS_METHOD_NOT_ALLOWED },
-  [KANTOR_ERROR_CODE_NOT_IMPLEMENTED] =
-    { "not_implemented", "This endpoint is not implemented yet.", SOUP_STATUS_NOT_IMPLEMENTED },
   [KANTOR_ERROR_CODE_TOO_MANY_CONNECTIONS] =
     { "too_many_connections", "The server has reached its connection limit.",
       SOUP_STATUS_SERVICE_UNAVAILABLE },
