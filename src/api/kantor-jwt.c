@@ -9,13 +9,11 @@
 
 #include <json-glib/json-glib.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
 
 #include "kantor-jwt.h"
+#include "kantor-password.h"
 
-#define SIGNATURE_LENGTH 32   /* HMAC-SHA256 */
+#define SIGNATURE_LENGTH KANTOR_HMAC_SHA256_LENGTH
 
 /* Fixed, so that every token we issue has the same header bytes:
  * {"alg":"HS256","typ":"JWT"} in base64url. */
@@ -160,26 +158,9 @@ kantor_jwt_looks_like_jwt (const char *token)
   return dots == 2;
 }
 
-/* Fetching the HMAC implementation from the provider is most of the cost
- * of a one-shot HMAC(); it is done once. */
-static EVP_MAC *
-get_hmac (void)
-{
-  static EVP_MAC *hmac = NULL;
-
-  if (g_once_init_enter (&hmac))
-    {
-      EVP_MAC *fetched = EVP_MAC_fetch (NULL, "HMAC", NULL);
-
-      /* The default provider always has HMAC; without it nothing verifies. */
-      if (fetched == NULL)
-        g_error ("OpenSSL has no HMAC implementation");
-      g_once_init_leave (&hmac, fetched);
-    }
-
-  return hmac;
-}
-
+/* On OpenSSL's SHA-256 primitives rather than EVP_MAC, which would load
+ * openssl.cnf and the default provider (some 2 MB resident) and allocate a
+ * context per token. */
 static gboolean
 sign (const guint8 *secret,
       gsize         secret_length,
@@ -187,25 +168,7 @@ sign (const guint8 *secret,
       gsize         input_length,
       guint8        mac[SIGNATURE_LENGTH])
 {
-  OSSL_PARAM params[] = {
-    OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
-    OSSL_PARAM_construct_end (),
-  };
-  EVP_MAC *hmac = get_hmac ();
-  EVP_MAC_CTX *ctx;
-  gsize mac_length = 0;
-  gboolean ok;
-
-  if (hmac == NULL || (ctx = EVP_MAC_CTX_new (hmac)) == NULL)
-    return FALSE;
-
-  ok = EVP_MAC_init (ctx, secret, secret_length, params) == 1 &&
-       EVP_MAC_update (ctx, (const unsigned char *) input, input_length) == 1 &&
-       EVP_MAC_final (ctx, mac, &mac_length, SIGNATURE_LENGTH) == 1 &&
-       mac_length == SIGNATURE_LENGTH;
-  EVP_MAC_CTX_free (ctx);
-
-  return ok;
+  return kantor_hmac_sha256 (secret, secret_length, (const guint8 *) input, input_length, mac);
 }
 
 char *

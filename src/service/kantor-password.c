@@ -7,14 +7,16 @@
 
 /* SHA256_Init/Update/Final are deprecated in OpenSSL 3.0 in favour of EVP,
  * but they are the only OpenSSL interface that lets a precomputed digest
- * state be copied without a heap allocation; see derive(). */
+ * state be copied without a heap allocation (see derive()), and they never
+ * initialise the library: no openssl.cnf, no provider, no DRBG. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "kantor-password.h"
@@ -45,24 +47,36 @@ set_crypto_error (GError     **error,
                "%s failed: %s", what, buf);
 }
 
+/* The kernel's CSPRNG, which also seeds OpenSSL's DRBG. RAND_bytes() would
+ * make OpenSSL load openssl.cnf, the default provider and a DRBG on first
+ * use: some 2 MB of a process that otherwise needs only SHA-256 from it. */
 gboolean
 kantor_random_bytes (guint8  *buffer,
                      gsize    length,
                      GError **error)
 {
+  gsize done = 0;
+
   g_return_val_if_fail (buffer != NULL || length == 0, FALSE);
 
-  if (length > G_MAXINT)
+  while (done < length)
     {
-      g_set_error (error, KANTOR_PASSWORD_ERROR, KANTOR_PASSWORD_ERROR_CRYPTO,
-                   "Too many random bytes requested");
-      return FALSE;
-    }
+      /* Flags 0: blocks only until the pool is first initialised at boot;
+       * requests above 256 bytes may come back short. */
+      gssize n = getrandom (buffer + done, length - done, 0);
 
-  if (RAND_bytes (buffer, (int) length) != 1)
-    {
-      set_crypto_error (error, "RAND_bytes");
-      return FALSE;
+      if (n < 0)
+        {
+          int errsv = errno;
+
+          if (errsv == EINTR)
+            continue;
+          OPENSSL_cleanse (buffer, done);
+          g_set_error (error, KANTOR_PASSWORD_ERROR, KANTOR_PASSWORD_ERROR_CRYPTO,
+                       "getrandom failed: %s", g_strerror (errsv));
+          return FALSE;
+        }
+      done += (gsize) n;
     }
 
   return TRUE;
@@ -122,9 +136,103 @@ kantor_random_hex (gsize    n_bytes,
   return out;
 }
 
-/* PBKDF2-HMAC-SHA256 (RFC 8018 §5.2, RFC 2104) for one 32-byte block, on
- * OpenSSL's SHA-256. OpenSSL 3.0's PKCS5_PBKDF2_HMAC() duplicates three
- * digest contexts, with a heap allocation each, on every one of the 600 000
+/* HMAC-SHA256 (RFC 2104) as two SHA-256 states keyed once: the inner one
+ * has absorbed K ^ ipad, the outer one K ^ opad. A MAC is then a copy of
+ * each plus the message, with no heap allocation and no EVP dispatch. */
+typedef struct
+{
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+} HmacKey;
+
+static gboolean
+hmac_key_init (HmacKey      *hk,
+               const guint8 *key,
+               gsize         key_length)
+{
+  guint8 block[SHA256_CBLOCK] = { 0 };
+  guint8 pad[SHA256_CBLOCK];
+  gboolean ok = TRUE;
+
+  /* Not the one-shot SHA256(): in OpenSSL 3 it goes through EVP and would
+   * initialise the library after all. */
+  if (key_length > sizeof block)
+    {
+      SHA256_CTX ctx;
+
+      ok &= SHA256_Init (&ctx) && SHA256_Update (&ctx, key, key_length) &&
+            SHA256_Final (block, &ctx);
+      OPENSSL_cleanse (&ctx, sizeof ctx);
+    }
+  else if (key_length > 0)
+    memcpy (block, key, key_length);
+
+  for (gsize i = 0; i < sizeof pad; i++)
+    pad[i] = block[i] ^ 0x36;
+  ok &= SHA256_Init (&hk->inner) && SHA256_Update (&hk->inner, pad, sizeof pad);
+  for (gsize i = 0; i < sizeof pad; i++)
+    pad[i] = block[i] ^ 0x5c;
+  ok &= SHA256_Init (&hk->outer) && SHA256_Update (&hk->outer, pad, sizeof pad);
+
+  OPENSSL_cleanse (block, sizeof block);
+  OPENSSL_cleanse (pad, sizeof pad);
+  return ok;
+}
+
+static void
+hmac_key_clear (HmacKey *hk)
+{
+  OPENSSL_cleanse (hk, sizeof *hk);
+}
+
+/* HMAC (K, a || b); @b may be NULL. */
+static gboolean
+hmac_key_mac (const HmacKey *hk,
+              const guint8  *a,
+              gsize          a_length,
+              const guint8  *b,
+              gsize          b_length,
+              guint8         mac[SHA256_DIGEST_LENGTH])
+{
+  SHA256_CTX ctx = hk->inner;
+  gboolean ok;
+
+  ok = SHA256_Update (&ctx, a, a_length) &&
+       (b == NULL || SHA256_Update (&ctx, b, b_length)) &&
+       SHA256_Final (mac, &ctx);
+  ctx = hk->outer;
+  ok = ok && SHA256_Update (&ctx, mac, SHA256_DIGEST_LENGTH) && SHA256_Final (mac, &ctx);
+  OPENSSL_cleanse (&ctx, sizeof ctx);
+
+  return ok;
+}
+
+gboolean
+kantor_hmac_sha256 (const guint8 *key,
+                    gsize         key_length,
+                    const guint8 *data,
+                    gsize         length,
+                    guint8        mac[KANTOR_HMAC_SHA256_LENGTH])
+{
+  HmacKey hk;
+  gboolean ok;
+
+  g_return_val_if_fail (key != NULL || key_length == 0, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (mac != NULL, FALSE);
+
+  ok = hmac_key_init (&hk, key, key_length) &&
+       hmac_key_mac (&hk, data, length, NULL, 0, mac);
+  hmac_key_clear (&hk);
+  if (!ok)
+    OPENSSL_cleanse (mac, KANTOR_HMAC_SHA256_LENGTH);
+
+  return ok;
+}
+
+/* PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) for one 32-byte block, on the keyed
+ * states above. OpenSSL 3.0's PKCS5_PBKDF2_HMAC() duplicates three digest
+ * contexts, with a heap allocation each, on every one of the 600 000
  * iterations: it takes twice as long as this loop, which copies the keyed
  * inner and outer states as plain structures. The tests check the two
  * against each other. */
@@ -138,44 +246,27 @@ derive (const char   *password,
         GError      **error)
 {
   static const guint8 block_index[4] = { 0, 0, 0, 1 };
-  gsize password_length = strlen (password);
-  guint8 key[SHA256_CBLOCK] = { 0 };
-  guint8 pad[SHA256_CBLOCK];
   guint8 u[SHA256_DIGEST_LENGTH];
   guint8 t[SHA256_DIGEST_LENGTH];
-  SHA256_CTX inner, outer, ctx;
-  gboolean ok = TRUE;
+  SHA256_CTX ctx;
+  HmacKey hk;
+  gboolean ok;
 
   g_assert (out_length == SHA256_DIGEST_LENGTH);
 
-  if (password_length > sizeof key)
-    ok &= SHA256 ((const guchar *) password, password_length, key) != NULL;
-  else
-    memcpy (key, password, password_length);
-
-  for (gsize i = 0; i < sizeof pad; i++)
-    pad[i] = key[i] ^ 0x36;
-  ok &= SHA256_Init (&inner) && SHA256_Update (&inner, pad, sizeof pad);
-  for (gsize i = 0; i < sizeof pad; i++)
-    pad[i] = key[i] ^ 0x5c;
-  ok &= SHA256_Init (&outer) && SHA256_Update (&outer, pad, sizeof pad);
-
   /* U1 = HMAC (P, S || INT (1)) */
-  ctx = inner;
-  ok &= SHA256_Update (&ctx, salt, salt_length) &&
-        SHA256_Update (&ctx, block_index, sizeof block_index) &&
-        SHA256_Final (u, &ctx);
-  ctx = outer;
-  ok &= SHA256_Update (&ctx, u, sizeof u) && SHA256_Final (u, &ctx);
+  ok = hmac_key_init (&hk, (const guint8 *) password, strlen (password)) &&
+       hmac_key_mac (&hk, salt, salt_length, block_index, sizeof block_index, u);
   memcpy (t, u, sizeof t);
 
-  /* Uj = HMAC (P, Uj-1); T = U1 ^ U2 ^ ... */
-  for (guint j = 1; j < iterations; j++)
+  /* Uj = HMAC (P, Uj-1); T = U1 ^ U2 ^ ... The hot loop stays inline:
+   * SHA-256 of a 32-byte message cannot fail. */
+  for (guint j = 1; ok && j < iterations; j++)
     {
-      ctx = inner;
+      ctx = hk.inner;
       SHA256_Update (&ctx, u, sizeof u);
       SHA256_Final (u, &ctx);
-      ctx = outer;
+      ctx = hk.outer;
       SHA256_Update (&ctx, u, sizeof u);
       SHA256_Final (u, &ctx);
       for (gsize k = 0; k < sizeof t; k++)
@@ -187,13 +278,10 @@ derive (const char   *password,
   else
     set_crypto_error (error, "SHA-256");
 
-  OPENSSL_cleanse (key, sizeof key);
-  OPENSSL_cleanse (pad, sizeof pad);
   OPENSSL_cleanse (u, sizeof u);
   OPENSSL_cleanse (t, sizeof t);
-  OPENSSL_cleanse (&inner, sizeof inner);
-  OPENSSL_cleanse (&outer, sizeof outer);
   OPENSSL_cleanse (&ctx, sizeof ctx);
+  hmac_key_clear (&hk);
 
   return ok;
 }
@@ -247,7 +335,7 @@ kantor_password_dummy_hash (void)
   guint8 hash[HASH_LENGTH];
 
   /* Random bytes for both: no password derives to a random hash except by
-   * a 2^-256 accident. Falls back to fixed bytes if the DRBG fails, which is
+   * a 2^-256 accident. Falls back to fixed bytes if getrandom fails, which is
    * just as unmatchable in practice. */
   if (!kantor_random_bytes (salt, sizeof salt, NULL) ||
       !kantor_random_bytes (hash, sizeof hash, NULL))

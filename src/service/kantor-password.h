@@ -1,5 +1,5 @@
-/* kantor-password.h: salted PBKDF2-HMAC-SHA256 password hashes and secure
- * random values
+/* kantor-password.h: salted PBKDF2-HMAC-SHA256 password hashes, HMAC-SHA256
+ * and secure random values
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -43,7 +43,19 @@ gboolean  kantor_password_verify              (const char   *password,
  * the same as against a real one, which hides whether a user exists. */
 char     *kantor_password_dummy_hash          (void);
 
-/* Cryptographically secure random bytes (OpenSSL's DRBG). */
+/* HMAC-SHA256 (RFC 2104) on OpenSSL's SHA-256 primitives, which never load
+ * OpenSSL's configuration or providers. Any key length (longer than 64
+ * bytes: hashed first). FALSE only if SHA-256 itself fails. */
+#define KANTOR_HMAC_SHA256_LENGTH 32
+
+gboolean  kantor_hmac_sha256                  (const guint8 *key,
+                                               gsize         key_length,
+                                               const guint8 *data,
+                                               gsize         length,
+                                               guint8        mac[KANTOR_HMAC_SHA256_LENGTH]);
+
+/* Cryptographically secure random bytes from the kernel's CSPRNG
+ * (getrandom(2)); blocks only until it is seeded after boot. */
 gboolean  kantor_random_bytes                 (guint8       *buffer,
                                                gsize         length,
                                                GError      **error);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "kantor-auth.h"
@@ -1018,6 +1019,123 @@ test_password_hash (void)
   g_assert_no_error (error);
 }
 
+/* Lengths past getrandom's 256-byte single-call guarantee, two draws that
+ * differ, and every byte value about equally likely (a counting bound some
+ * six standard deviations wide: a broken source fails it, a fair one never
+ * does in practice). */
+static void
+test_random_bytes (void)
+{
+  static const gsize lengths[] = { 0, 1, 31, 256, 257, 4096, 65536 };
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *big = g_malloc0 (65536);
+  g_autofree char *hex = NULL;
+  g_autofree char *password = NULL;
+  guint8 a[32], b[32];
+  guint counts[256] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_assert_true (kantor_random_bytes (big, lengths[i], &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (kantor_random_bytes (NULL, 0, &error));
+
+  g_assert_true (kantor_random_bytes (a, sizeof a, &error));
+  g_assert_true (kantor_random_bytes (b, sizeof b, &error));
+  g_assert_true (memcmp (a, b, sizeof a) != 0);
+
+  memset (big, 0, 65536);
+  g_assert_true (kantor_random_bytes (big, 65536, &error));
+  for (gsize i = 0; i < 65536; i++)
+    counts[big[i]]++;
+  for (guint v = 0; v < 256; v++)
+    g_assert_cmpuint (counts[v], >, 150);
+  for (guint v = 0; v < 256; v++)
+    g_assert_cmpuint (counts[v], <, 370);
+
+  hex = kantor_random_hex (16, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (hex), ==, 32);
+  for (guint i = 0; i < 32; i++)
+    g_assert_true (g_ascii_isxdigit (hex[i]) && !g_ascii_isupper (hex[i]));
+
+  password = kantor_random_password (100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (password), ==, 100);
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (g_ascii_isalnum (password[i]));
+}
+
+static void *
+counting_malloc (size_t      size,
+                 const char *file,
+                 int         line)
+{
+  return g_malloc (size);
+}
+
+static void *
+counting_realloc (void       *p,
+                  size_t      size,
+                  const char *file,
+                  int         line)
+{
+  return g_realloc (p, size);
+}
+
+static void
+counting_free (void       *p,
+               const char *file,
+               int         line)
+{
+  g_free (p);
+}
+
+/* kantord's whole authentication life (first start: secret, admin and its
+ * PBKDF2; logins, verification, refresh, logout) needs SHA-256 and constant
+ * time comparisons from OpenSSL, never its configuration, providers or DRBG:
+ * those cost some 2 MB of an idle daemon. OpenSSL lets the allocator be
+ * replaced only until its first allocation, which any of them would make. */
+static void
+test_openssl_untouched (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KantorAuthGrant) grant = NULL;
+      g_autoptr(KantorAuthGrant) verified = NULL;
+      g_autoptr(KantorAuthGrant) rotated = NULL;
+      Fixture f = { 0 };
+      guint8 mac[KANTOR_HMAC_SHA256_LENGTH];
+
+      fixture_setup (&f, NULL);
+      f.auth = new_auth (&f, FALSE, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (kantor_auth_get_initial_password_path (f.auth));
+      add_trader (&f);
+
+      grant = login_ok (&f, TRADER, TRADER_PASSWORD);
+      verified = kantor_auth_verify_access (f.auth, grant->access_token, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (verified->username, ==, TRADER);
+      rotated = refresh (&f, grant->refresh_token, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (rotated);
+      g_assert_true (logout (&f, NULL, rotated->refresh_token, &error));
+      g_assert_no_error (error);
+      g_assert_true (kantor_hmac_sha256 ((const guint8 *) "k", 1, (const guint8 *) "m", 1, mac));
+
+      g_assert_cmpint (CRYPTO_set_mem_functions (counting_malloc, counting_realloc,
+                                                 counting_free), ==, 1);
+      fixture_teardown (&f, NULL);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, (GTestSubprocessFlags) 0);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1044,6 +1162,8 @@ main (int   argc,
   ADD ("dev-tokens", fixture_setup_with_trader, TRUE, test_dev_tokens);
   ADD ("add-user", fixture_setup_with_trader, FALSE, test_add_user);
   g_test_add_func ("/kantor/api/auth/password-hash", test_password_hash);
+  g_test_add_func ("/kantor/api/auth/random-bytes", test_random_bytes);
+  g_test_add_func ("/kantor/api/auth/openssl-untouched", test_openssl_untouched);
 
 #undef ADD
 

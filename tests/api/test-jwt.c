@@ -12,6 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "kantor-jwt.h"
+#include "kantor-password.h"
 
 static const guint8 secret[] = "0123456789abcdef0123456789abcdef-test-secret";
 #define SECRET_LEN (sizeof secret - 1)
@@ -576,6 +577,96 @@ test_mutations (void)
     }
 }
 
+static void
+assert_hmac (const guint8 *key,
+             gsize         key_length,
+             const guint8 *data,
+             gsize         length,
+             const char   *expected_hex)
+{
+  guint8 mac[KANTOR_HMAC_SHA256_LENGTH];
+  g_autoptr(GString) hex = g_string_new (NULL);
+
+  g_assert_true (kantor_hmac_sha256 (key, key_length, data, length, mac));
+  for (gsize i = 0; i < sizeof mac; i++)
+    g_string_append_printf (hex, "%02x", mac[i]);
+  g_assert_cmpstr (hex->str, ==, expected_hex);
+}
+
+/* RFC 4231 §4 (case 5, a truncated MAC, does not apply). */
+static void
+test_hmac_rfc4231 (void)
+{
+  static const char data6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+  static const char data7[] = "This is a test using a larger than block-size key and a larger "
+                              "than block-size data. The key needs to be hashed before being "
+                              "used by the HMAC algorithm.";
+  guint8 key[131];
+  guint8 data[50];
+
+  memset (key, 0x0b, 20);
+  assert_hmac (key, 20, (const guint8 *) "Hi There", 8,
+               "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+
+  assert_hmac ((const guint8 *) "Jefe", 4, (const guint8 *) "what do ya want for nothing?", 28,
+               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+
+  memset (key, 0xaa, 20);
+  memset (data, 0xdd, 50);
+  assert_hmac (key, 20, data, 50,
+               "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+
+  for (guint i = 0; i < 25; i++)
+    key[i] = (guint8) (i + 1);
+  memset (data, 0xcd, 50);
+  assert_hmac (key, 25, data, 50,
+               "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+
+  memset (key, 0xaa, 131);
+  assert_hmac (key, 131, (const guint8 *) data6, strlen (data6),
+               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  assert_hmac (key, 131, (const guint8 *) data7, strlen (data7),
+               "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+/* Against OpenSSL's HMAC() over EVP: keys around the 64-byte block (longer
+ * ones are hashed first), empty keys and messages, messages across SHA-256
+ * block and padding boundaries. */
+static void
+test_hmac_openssl (void)
+{
+  for (guint round = 0; round < 400; round++)
+    {
+      gsize key_length = round < 140 ? round : (gsize) g_test_rand_int_range (0, 300);
+      gsize length = round < 140 ? (gsize) g_test_rand_int_range (0, 200)
+                                 : (gsize) g_test_rand_int_range (0, 5000);
+      g_autofree guint8 *key = g_malloc (key_length + 1);
+      g_autofree guint8 *data = g_malloc (length + 1);
+      guint8 ours[KANTOR_HMAC_SHA256_LENGTH];
+      guint8 theirs[EVP_MAX_MD_SIZE];
+      unsigned int their_length = 0;
+
+      for (gsize i = 0; i < key_length; i++)
+        key[i] = (guint8) g_test_rand_int_range (0, 256);
+      for (gsize i = 0; i < length; i++)
+        data[i] = (guint8) g_test_rand_int_range (0, 256);
+
+      g_assert_true (kantor_hmac_sha256 (key, key_length, data, length, ours));
+      g_assert_nonnull (HMAC (EVP_sha256 (), key, (int) key_length, data, length, theirs,
+                              &their_length));
+      g_assert_cmpuint (their_length, ==, sizeof ours);
+      g_assert_cmpmem (ours, sizeof ours, theirs, their_length);
+
+      /* One flipped bit anywhere changes the MAC. */
+      if (length > 0)
+        {
+          data[(gsize) g_test_rand_int_range (0, (gint32) length)] ^= 0x10;
+          g_assert_true (kantor_hmac_sha256 (key, key_length, data, length, ours));
+          g_assert_true (memcmp (ours, theirs, sizeof ours) != 0);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -598,6 +689,8 @@ main (int   argc,
   g_test_add_func ("/kantor/api/jwt/claim-types", test_claim_types);
   g_test_add_func ("/kantor/api/jwt/base64url", test_base64url);
   g_test_add_func ("/kantor/api/jwt/mutations", test_mutations);
+  g_test_add_func ("/kantor/api/jwt/hmac-rfc4231", test_hmac_rfc4231);
+  g_test_add_func ("/kantor/api/jwt/hmac-openssl", test_hmac_openssl);
 
   return g_test_run ();
 }
