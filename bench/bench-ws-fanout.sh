@@ -28,47 +28,17 @@
 # KANTOR_BENCH_FANOUT_DURATION (seconds per run, default 5);
 # KANTOR_BENCH_FANOUT_SUBSCRIBERS (default 50).
 
-set -euo pipefail
+bench_name="bench-ws-fanout"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-build=${KANTOR_BUILD_DIR:?}
-source=${KANTOR_SOURCE_DIR:?}
 duration=${KANTOR_BENCH_FANOUT_DURATION:-5}
 subscribers=${KANTOR_BENCH_FANOUT_SUBSCRIBERS:-50}
 symbols=20
 fanout="$build/bench/ws-fanout"
-kantord="$build/src/daemon/kantord"
-peer_dir="$source/bench/peer"
 
-for exe in "$fanout" "$kantord"; do
-  [ -x "$exe" ] || { echo "bench-ws-fanout: $exe is not built" >&2; exit 1; }
-done
-if ! command -v node >/dev/null; then
-  echo "bench-ws-fanout: node is needed for the reference peer" >&2
-  exit 1
-fi
-if [ ! -d "$peer_dir/node_modules/ws" ]; then
-  (cd "$peer_dir" &&
-     { npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent; }) >&2
-fi
+need_exe "$fanout" "$kantord"
+need_node ws
 ulimit -n 4096 2>/dev/null || true
-
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  server_pin=(taskset -c 0)
-  client_pin=(taskset -c 1)
-else
-  server_pin=()
-  client_pin=()
-fi
-
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # wait_port LOG: the port from the server's first line ("listening PORT",
 # or kantord's "... listening on ws://HOST:PORT/...").
@@ -113,8 +83,6 @@ stop_server() {
   kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   server_pid=
 }
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 run_client() {
   local label=$1

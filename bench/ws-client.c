@@ -83,15 +83,51 @@ ws_client_send_frame (int         fd,
   ws_client_write_all (fd, frame, at);
 }
 
+gboolean
+ws_client_parse_frame (const guint8  *buf,
+                       gsize          len,
+                       guint8        *opcode,
+                       const guint8 **payload,
+                       gsize         *payload_len,
+                       gsize         *frame_len)
+{
+  gsize hdr = 2;
+  guint64 plen;
+
+  if (len < 2)
+    return FALSE;
+  plen = buf[1] & 0x7f;
+  if (plen == 126)
+    {
+      if (len < 4)
+        return FALSE;
+      plen = ((guint64) buf[2] << 8) | buf[3];
+      hdr = 4;
+    }
+  else if (plen == 127)
+    {
+      if (len < 10)
+        return FALSE;
+      plen = 0;
+      for (guint k = 0; k < 8; k++)
+        plen = (plen << 8) | buf[2 + k];
+      hdr = 10;
+    }
+  if (len < hdr + plen)
+    return FALSE;
+
+  *opcode = buf[0] & 0x0f;
+  *payload = buf + hdr;
+  *payload_len = (gsize) plen;
+  *frame_len = hdr + (gsize) plen;
+  return TRUE;
+}
+
 int
-ws_client_connect (const char *host,
-                   guint       port,
-                   const char *token)
+ws_client_tcp_connect (const char *host,
+                       guint       port)
 {
   struct sockaddr_in addr = { 0 };
-  g_autofree char *request = NULL;
-  char response[4096];
-  gsize got = 0;
   int one = 1;
   int fd = socket (AF_INET, SOCK_STREAM, 0);
 
@@ -107,6 +143,18 @@ ws_client_connect (const char *host,
   if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     ws_client_die ("connect");
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+int
+ws_client_connect (const char *host,
+                   guint       port,
+                   const char *token)
+{
+  g_autofree char *request = NULL;
+  char response[4096];
+  gsize got = 0;
+  int fd = ws_client_tcp_connect (host, port);
 
   request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\n"
                              "Connection: Upgrade\r\n"

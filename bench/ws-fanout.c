@@ -48,6 +48,7 @@
 #include "kantor-stream-api.h"
 #include "kantor-stream-hub.h"
 
+#include "bench-stats.h"
 #include "ws-client.h"
 
 static char *
@@ -211,22 +212,13 @@ subscribe_text (guint n_symbols)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static int
-compare_u32 (const void *a,
-             const void *b)
-{
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 typedef struct
 {
-  gboolean  measuring;
-  guint64   items;
-  guint64   seeded;
-  guint64   dropped_alerts;
-  GArray   *latencies;    /* guint32 µs */
+  gboolean        measuring;
+  guint64         items;
+  guint64         seeded;
+  guint64         dropped_alerts;
+  BenchLatencies *latencies;
 } Stats;
 
 /* One complete text message. Only market_data items count; the latency
@@ -267,10 +259,8 @@ on_message (Stats        *st,
       /* Fractional milliseconds are taken too (the reference peer stamps
        * them); kantord's are whole, and due exactly then at a fixed rate. */
       double event_ms = g_ascii_strtod ((const char *) last + sizeof key - 1, NULL);
-      gint64 latency = now_us - (gint64) llround (event_ms * 1000.0);
-      guint32 v = (guint32) CLAMP (latency, 0, (gint64) G_MAXUINT32);
 
-      g_array_append_val (st->latencies, v);
+      bench_latencies_add (st->latencies, now_us - (gint64) llround (event_ms * 1000.0));
     }
 }
 
@@ -280,38 +270,15 @@ consume (Conn   *c,
          Stats  *st,
          gint64  now_us)
 {
-  gsize pos = 0;
+  const guint8 *payload;
+  gsize pos = 0, plen, flen;
+  guint8 opcode;
 
-  for (;;)
+  while (ws_client_parse_frame (c->buf + pos, c->len - pos, &opcode, &payload, &plen, &flen))
     {
-      guint8 *p = c->buf + pos;
-      gsize avail = c->len - pos, hlen = 2;
-      guint64 plen;
-
-      if (avail < 2)
-        break;
-      plen = p[1] & 0x7f;
-      if (plen == 126)
-        {
-          if (avail < 4)
-            break;
-          plen = ((guint64) p[2] << 8) | p[3];
-          hlen = 4;
-        }
-      else if (plen == 127)
-        {
-          if (avail < 10)
-            break;
-          plen = 0;
-          for (guint i = 0; i < 8; i++)
-            plen = (plen << 8) | p[2 + i];
-          hlen = 10;
-        }
-      if (avail < hlen + plen)
-        break;
-      if ((p[0] & 0x0f) == 0x1)
-        on_message (st, p + hlen, (gsize) plen, now_us);
-      pos += hlen + (gsize) plen;
+      if (opcode == 0x1)
+        on_message (st, payload, plen, now_us);
+      pos += flen;
     }
   memmove (c->buf, c->buf + pos, c->len - pos);
   c->len -= pos;
@@ -332,9 +299,8 @@ run_client (int         port,
   Stats st = { 0 };
   gint64 start, measure_from, end, measured_us;
   int ep = epoll_create1 (0);
-  guint32 p50 = 0, p99 = 0, pmax = 0;
 
-  st.latencies = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 1 << 20);
+  st.latencies = bench_latencies_new ();
   for (int i = 0; i < n_conns; i++)
     {
       struct epoll_event ev = { .events = EPOLLIN };
@@ -386,22 +352,15 @@ run_client (int         port,
     }
   measured_us = g_get_monotonic_time () - measure_from;
 
-  if (st.latencies->len > 0)
-    {
-      guint32 *v = (guint32 *) (void *) st.latencies->data;
-
-      qsort (v, st.latencies->len, sizeof (guint32), compare_u32);
-      p50 = v[st.latencies->len / 2];
-      p99 = v[(gsize) (st.latencies->len * 0.99)];
-      pmax = v[st.latencies->len - 1];
-    }
   printf ("{\"bench\":\"ws-fanout\",\"label\":\"%s\",\"subscribers\":%d,\"symbols\":%u,"
           "\"items\":%" G_GUINT64_FORMAT ",\"items_per_s\":%.0f,"
           "\"p50_us\":%u,\"p99_us\":%u,\"max_us\":%u,\"slow_consumer_alerts\":%"
           G_GUINT64_FORMAT "}\n",
           label, n_conns, n_symbols, st.items,
           (double) st.items * G_USEC_PER_SEC / (double) MAX (measured_us, 1),
-          p50, p99, pmax, st.dropped_alerts);
+          bench_latencies_percentile (st.latencies, 0.5),
+          bench_latencies_percentile (st.latencies, 0.99),
+          bench_latencies_percentile (st.latencies, 1.0), st.dropped_alerts);
 
   for (int i = 0; i < n_conns; i++)
     {
@@ -409,7 +368,7 @@ run_client (int         port,
       g_free (conns[i].buf);
     }
   g_free (conns);
-  g_array_unref (st.latencies);
+  bench_latencies_free (st.latencies);
   close (ep);
   return 0;
 }

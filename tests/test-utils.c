@@ -32,6 +32,38 @@ test_make_temp_root (void)
   return root;
 }
 
+char *
+test_holder_doc (const char *name)
+{
+  g_autofree char *member = name != NULL ? g_strdup_printf ("\"strategy_name\": \"%s\",", name)
+                                         : g_strdup ("");
+
+  return g_strdup_printf (
+    "{%s \"enabled\": true, \"direction\": \"LONG\","
+    " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
+    " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
+    "   \"operator\": \">\", \"value\": 0}]},"
+    " \"o1_cancel\": {\"conditions\": []},"
+    " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
+    "   \"operator\": \">\", \"value\": 0}],"
+    "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
+    "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 50},"
+    "   \"takeProfit\": {\"enabled\": false}},"
+    " \"ze1_close\": {\"conditions\": []},"
+    " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
+    "   \"closePosition\": false, \"logEvent\": true}},"
+    " \"global_limits\": {}}", member);
+}
+
+char *
+test_data_path (const char *name)
+{
+  const char *src = g_getenv ("KANTOR_SOURCE_DIR");
+
+  g_assert_nonnull (src);
+  return g_build_filename (src, "tests", "data", name, NULL);
+}
+
 void
 test_remove_tree (const char *path)
 {
@@ -519,6 +551,24 @@ test_client_call (TestClient *c,
 }
 
 JsonObject *
+test_client_callf (TestClient *c,
+                   const char *format,
+                   ...)
+{
+  static guint next_id;
+  g_autofree char *body = NULL;
+  g_autofree char *id = g_strdup_printf ("t%u", ++next_id);
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  body = g_strdup_vprintf (format, args);
+  va_end (args);
+  text = g_strdup_printf ("{\"id\": \"%s\", %s}", id, body);
+  return test_client_call (c, id, text);
+}
+
+JsonObject *
 test_client_next (TestClient *c,
                   guint       timeout_ms)
 {
@@ -598,22 +648,35 @@ test_error_field (JsonObject *msg)
   return json_object_get_string_member_with_default (details, "field", NULL);
 }
 
-typedef struct
-{
-  GBytes  *body;
-  GError  *error;
-  gboolean done;
-} HttpWait;
-
 static void
 http_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  HttpWait *w = user_data;
+  TestHttpWait *w = user_data;
 
   w->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &w->error);
   w->done = TRUE;
+}
+
+void
+test_http_send_async (SoupSession  *session,
+                      SoupMessage  *msg,
+                      TestHttpWait *w)
+{
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, http_cb, w);
+}
+
+GBytes *
+test_http_send (SoupSession *session,
+                SoupMessage *msg)
+{
+  TestHttpWait w = { 0 };
+
+  test_http_send_async (session, msg, &w);
+  WAIT_UNTIL (w.done);
+  g_assert_no_error (w.error);
+  return w.body;
 }
 
 guint
@@ -624,7 +687,7 @@ test_http_request (const char  *method,
 {
   g_autoptr(SoupSession) session = test_session_new ();
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  HttpWait w = { 0 };
+  g_autoptr(GBytes) bytes = NULL;
 
   if (bearer != NULL)
     {
@@ -634,12 +697,9 @@ test_http_request (const char  *method,
                                     value);
     }
 
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, http_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
+  bytes = test_http_send (session, msg);
   if (body != NULL)
-    *body = g_strndup (g_bytes_get_data (w.body, NULL), g_bytes_get_size (w.body));
-  g_bytes_unref (w.body);
+    *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   return soup_message_get_status (msg);
 }
 

@@ -138,6 +138,11 @@ void          test_client_send_printf    (TestClient  *c,
  * the connection closed. */
 JsonObject   *test_client_receive        (TestClient  *c,
                                           guint        timeout_ms);
+/* test_client_call() with an id of its own: @format (printf) gives the
+ * message's other members, as in "\"type\": \"heartbeat\"". */
+JsonObject   *test_client_callf          (TestClient  *c,
+                                          const char  *format,
+                                          ...) G_GNUC_PRINTF (2, 3);
 /* Sends and waits for the next message; fails the test when none comes. */
 JsonObject   *test_client_request        (TestClient  *c,
                                           const char  *text);
@@ -163,6 +168,22 @@ void          test_assert_response       (JsonObject  *msg,
                                           const char  *status);
 const char   *test_error_field           (JsonObject  *msg);
 
+/* An HTTP exchange in flight: done once the whole body is read (or the
+ * exchange failed). */
+typedef struct
+{
+  GBytes  *body;
+  GError  *error;
+  gboolean done;
+} TestHttpWait;
+
+void          test_http_send_async       (SoupSession  *session,
+                                          SoupMessage  *msg,
+                                          TestHttpWait *w);
+/* Sends @msg on @session and waits for the whole body; fails the test on a
+ * transport error. */
+GBytes       *test_http_send             (SoupSession *session,
+                                          SoupMessage *msg);
 /* An HTTP request with an optional Bearer token; returns the status and
  * sets @body. */
 guint         test_http_request          (const char  *method,
@@ -206,6 +227,14 @@ void          test_raw_send_frame        (GSocketConnection  *conn,
  * frame after the 101 response, 0 while none came. */
 guint16       test_raw_poll_close        (GSocketConnection  *conn,
                                           GByteArray         *buf);
+
+/* A strategy document that enters on the first trade of each symbol with a
+ * fixed 1000 of quote currency and holds until the session ends: every
+ * session makes one trade per symbol. Named @name, or without a
+ * strategy_name when @name is NULL. */
+char         *test_holder_doc            (const char         *name);
+/* <source>/tests/data/@name, from KANTOR_SOURCE_DIR. */
+char         *test_data_path             (const char         *name);
 
 char         *test_make_temp_root        (void);
 void          test_remove_tree           (const char         *path);

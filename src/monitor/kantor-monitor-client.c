@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "kantor-monitor-client.h"
+#include "kantor-monitor-util.h"
 
 /* Replies such as session_status or results can be large; libsoup's
  * default limit (128 KiB) would close the connection on them. */
@@ -113,6 +114,7 @@ error_from_reply (JsonObject *msg)
   const char *text = json_object_get_string_member_with_default (msg, "error_message", NULL);
   KantorMonitorClientError value = KANTOR_MONITOR_CLIENT_ERROR_FAILED;
   KantorMonitorClientErrorPrivate *priv;
+  JsonObject *details;
   GError *error;
 
   for (guint i = 0; code != NULL && i < G_N_ELEMENTS (error_codes); i++)
@@ -123,9 +125,9 @@ error_from_reply (JsonObject *msg)
                        text != NULL ? text : (code != NULL ? code : "error"));
   priv = kantor_monitor_client_error_get_private (error);
   priv->code = g_strdup (code);
-  if (json_object_has_member (msg, "details") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (msg, "details")))
-    priv->details = json_object_ref (json_object_get_object_member (msg, "details"));
+  details = kantor_monitor_json_get_object (msg, "details");
+  if (details != NULL)
+    priv->details = json_object_ref (details);
   return error;
 }
 
@@ -248,19 +250,6 @@ set_state (KantorMonitorClient      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-static void
-set_string (KantorMonitorClient *self,
-            char               **field,
-            const char          *value,
-            GParamSpec          *pspec)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
-
 /* Fails every request still waiting for its reply. */
 static void
 fail_pending (KantorMonitorClient *self)
@@ -278,6 +267,30 @@ fail_pending (KantorMonitorClient *self)
     g_task_return_new_error (g_ptr_array_index (tasks, i), KANTOR_MONITOR_CLIENT_ERROR,
                              KANTOR_MONITOR_CLIENT_ERROR_CLOSED,
                              _("The connection to the server was closed"));
+}
+
+/* Completes a connect_async() still waiting with @error (taken). */
+static void
+fail_connect_task (KantorMonitorClient *self,
+                   GError              *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
+
+  if (task != NULL)
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+}
+
+/* Forgets the tokens and the user they were granted to. */
+static void
+forget_tokens (KantorMonitorClient *self)
+{
+  g_clear_pointer (&self->access_token, g_free);
+  g_clear_pointer (&self->refresh_token, g_free);
+  self->expires_at = 0;
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  kantor_monitor_notify_string (self, &self->user, NULL, properties[PROP_USER]);
 }
 
 static void
@@ -330,14 +343,37 @@ schedule_reconnect (KantorMonitorClient *self)
 /* Sending ------------------------------------------------------------------- */
 
 static gboolean
+is_open (KantorMonitorClient *self)
+{
+  return self->ws != NULL &&
+         soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* Copies the members of @src into @dest, but not those named @skip (a
+ * NULL-terminated list, or NULL). */
+static void
+copy_members (JsonObject         *dest,
+              JsonObject         *src,
+              const char * const *skip)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, src);
+  while (json_object_iter_next (&iter, &name, &node))
+    if (skip == NULL || !g_strv_contains (skip, name))
+      json_object_set_member (dest, name, json_node_copy (node));
+}
+
+static gboolean
 send_object (KantorMonitorClient *self,
              JsonObject          *obj)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *text = NULL;
 
-  if (self->ws == NULL ||
-      soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!is_open (self))
     return FALSE;
   json_node_set_object (node, obj);
   text = json_to_string (node, FALSE);
@@ -373,6 +409,9 @@ on_cancelled (GCancellable *cancellable,
                    g_object_unref);
 }
 
+/* The envelope's own members, which a request's fields do not override. */
+static const char * const envelope_fields[] = { "type", "id", NULL };
+
 /* Sends @type with @fields and a fresh id; @task completes with the reply. */
 static void
 send_request (KantorMonitorClient *self,
@@ -387,8 +426,7 @@ send_request (KantorMonitorClient *self,
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (self->ws == NULL ||
-      soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!is_open (self))
     {
       g_task_return_new_error (task, KANTOR_MONITOR_CLIENT_ERROR,
                                KANTOR_MONITOR_CLIENT_ERROR_NOT_CONNECTED,
@@ -400,16 +438,7 @@ send_request (KantorMonitorClient *self,
   json_object_set_string_member (obj, "type", type);
   json_object_set_string_member (obj, "id", id);
   if (fields != NULL)
-    {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *node;
-
-      json_object_iter_init (&iter, fields);
-      while (json_object_iter_next (&iter, &name, &node))
-        if (!g_str_equal (name, "type") && !g_str_equal (name, "id"))
-          json_object_set_member (obj, name, json_node_copy (node));
-    }
+    copy_members (obj, fields, envelope_fields);
 
   p = g_new0 (Pending, 1);
   p->self = self;
@@ -455,7 +484,8 @@ on_connected_message (KantorMonitorClient *self,
 {
   const char *version = json_object_get_string_member_with_default (msg, "server_version", NULL);
 
-  set_string (self, &self->server_version, version, properties[PROP_SERVER_VERSION]);
+  kantor_monitor_notify_string (self, &self->server_version, version,
+                                properties[PROP_SERVER_VERSION]);
   set_state (self, KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
 
   if (self->connect_task != NULL)
@@ -637,15 +667,36 @@ connection_lost (KantorMonitorClient *self)
 
   drop_connection (self);
   if (self->connect_task != NULL)
-    {
-      g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-      g_task_return_new_error (task, KANTOR_MONITOR_CLIENT_ERROR,
-                               KANTOR_MONITOR_CLIENT_ERROR_CLOSED,
-                               _("The server closed the connection"));
-    }
+    fail_connect_task (self, g_error_new (KANTOR_MONITOR_CLIENT_ERROR,
+                                          KANTOR_MONITOR_CLIENT_ERROR_CLOSED,
+                                          _("The server closed the connection")));
   set_state (self, KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
   schedule_reconnect (self);
+}
+
+/* The _finish() of the calls whose task completes with a boolean. */
+static gboolean
+finish_boolean (KantorMonitorClient  *self,
+                GAsyncResult         *result,
+                GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The reply to a request made on behalf of @task; NULL when it failed, and
+ * @task then returned the error. */
+static JsonObject *
+reply_for_task (KantorMonitorClient *self,
+                GAsyncResult        *result,
+                GTask               *task)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *reply = kantor_monitor_client_request_finish (self, result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  return reply;
 }
 
 /* Connecting ---------------------------------------------------------------- */
@@ -667,16 +718,11 @@ websocket_connect_cb (GObject      *source,
   if (ws == NULL)
     {
       g_debug ("%s: %s", self->url, error->message);
-      if (self->connect_task != NULL)
-        {
-          g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-          set_state (self, KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
       set_state (self, KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
-      schedule_reconnect (self);
+      if (self->connect_task != NULL)
+        fail_connect_task (self, g_steal_pointer (&error));
+      else
+        schedule_reconnect (self);
       return;
     }
 
@@ -758,8 +804,7 @@ kantor_monitor_client_connect_finish (KantorMonitorClient  *self,
                                       GAsyncResult         *result,
                                       GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 void
@@ -776,16 +821,9 @@ kantor_monitor_client_disconnect (KantorMonitorClient *self)
     }
   drop_connection (self);
   if (self->connect_task != NULL)
-    {
-      g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Disconnected"));
-    }
-  g_clear_pointer (&self->access_token, g_free);
-  g_clear_pointer (&self->refresh_token, g_free);
-  self->expires_at = 0;
+    fail_connect_task (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Disconnected")));
   g_hash_table_remove_all (self->subscriptions);
-  set_string (self, &self->user, NULL, properties[PROP_USER]);
+  forget_tokens (self);
   set_state (self, KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
 }
 
@@ -797,14 +835,14 @@ take_grant (KantorMonitorClient *self,
             JsonObject          *reply)
 {
   JsonObject *data = json_object_get_object_member (reply, "data");
+  JsonObject *grantee;
   const char *user = NULL;
 
   if (data == NULL)
     return;
-  if (json_object_has_member (data, "user") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (data, "user")))
-    user = json_object_get_string_member_with_default (
-      json_object_get_object_member (data, "user"), "username", NULL);
+  grantee = kantor_monitor_json_get_object (data, "user");
+  if (grantee != NULL)
+    user = json_object_get_string_member_with_default (grantee, "username", NULL);
   if (json_object_has_member (data, "access_token"))
     {
       g_free (self->access_token);
@@ -817,7 +855,7 @@ take_grant (KantorMonitorClient *self,
     }
   self->expires_at = json_object_get_int_member_with_default (data, "expires_at", 0);
 
-  set_string (self, &self->user, user, properties[PROP_USER]);
+  kantor_monitor_notify_string (self, &self->user, user, properties[PROP_USER]);
   self->delay_ms = self->initial_delay_ms;
   schedule_refresh (self);
 }
@@ -864,16 +902,12 @@ resubscribe_all (KantorMonitorClient *self)
     {
       Subscription *sub = value;
       g_autoptr(JsonObject) fields = json_object_new ();
-      JsonObject *params = json_object_new ();
-      JsonObjectIter pi;
-      const char *name;
-      JsonNode *node;
+      JsonObject *params;
 
       if (sub->active)
         continue;
-      json_object_iter_init (&pi, sub->params);
-      while (json_object_iter_next (&pi, &name, &node))
-        json_object_set_member (params, name, json_node_copy (node));
+      params = json_object_new ();
+      copy_members (params, sub->params, NULL);
       json_object_set_int_member (params, "resume_from", (gint64) sub->last_seq);
       json_object_set_string_member (fields, "stream", key);
       json_object_set_object_member (fields, "params", params);
@@ -897,13 +931,31 @@ authenticated (KantorMonitorClient *self,
 static void
 authentication_lost (KantorMonitorClient *self)
 {
-  g_clear_pointer (&self->access_token, g_free);
-  g_clear_pointer (&self->refresh_token, g_free);
-  self->expires_at = 0;
-  g_clear_handle_id (&self->refresh_source, g_source_remove);
-  set_string (self, &self->user, NULL, properties[PROP_USER]);
+  forget_tokens (self);
   if (self->state == KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED)
     set_state (self, KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
+}
+
+/* The reply to a token the client sends by itself (a refresh, or the auth
+ * of a restored connection): authenticated again, or the server's refusal.
+ * NULL also when the connection went: the reconnect tries again. */
+static GError *
+take_token_reply (KantorMonitorClient *self,
+                  GAsyncResult        *result,
+                  const char          *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (self, result, &error);
+
+  if (reply != NULL)
+    {
+      authenticated (self, reply);
+      return NULL;
+    }
+  g_debug ("%s: %s failed: %s", self->url, what, error->message);
+  if (kantor_monitor_client_error_get_code (error) == NULL)
+    return NULL;
+  return g_steal_pointer (&error);
 }
 
 static void
@@ -912,18 +964,10 @@ refresh_cb (GObject      *source,
             gpointer      user_data)
 {
   KantorMonitorClient *self = KANTOR_MONITOR_CLIENT (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (self, result, &error);
+  g_autoptr(GError) error = take_token_reply (self, result, "token refresh");
 
-  if (reply != NULL)
-    {
-      authenticated (self, reply);
-      return;
-    }
-  g_debug ("%s: token refresh failed: %s", self->url, error->message);
-  if (kantor_monitor_client_error_get_code (error) == NULL)
-    return;  /* the connection went: the reconnect tries again */
-  authentication_lost (self);
+  if (error != NULL)
+    authentication_lost (self);
 }
 
 static void
@@ -968,17 +1012,10 @@ reauth_cb (GObject      *source,
            gpointer      user_data)
 {
   KantorMonitorClient *self = KANTOR_MONITOR_CLIENT (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (self, result, &error);
+  g_autoptr(GError) error = take_token_reply (self, result, "re-authentication");
 
-  if (reply != NULL)
-    {
-      authenticated (self, reply);
-      return;
-    }
-  g_debug ("%s: re-authentication failed: %s", self->url, error->message);
-  if (kantor_monitor_client_error_get_code (error) == NULL)
-    return;  /* the connection went again: the next one tries again */
+  if (error == NULL)
+    return;
   if (self->refresh_token != NULL &&
       (g_error_matches (error, KANTOR_MONITOR_CLIENT_ERROR,
                         KANTOR_MONITOR_CLIENT_ERROR_TOKEN_EXPIRED) ||
@@ -1011,16 +1048,34 @@ auth_reply_cb (GObject      *source,
 {
   KantorMonitorClient *self = KANTOR_MONITOR_CLIENT (source);
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (self, result, &error);
+  g_autoptr(JsonObject) reply = reply_for_task (self, result, task);
 
   if (reply == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+    return;
   authenticated (self, reply);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Sends a login or auth request; the task of @source_tag completes once the
+ * reply is taken. New credentials replace the tokens of a previous login:
+ * @access_token is the one sent, if any. */
+static void
+send_credentials (KantorMonitorClient *self,
+                  const char          *type,
+                  JsonObject          *fields,
+                  const char          *access_token,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_clear_pointer (&self->refresh_token, g_free);
+  g_free (self->access_token);
+  self->access_token = g_strdup (access_token);
+  kantor_monitor_client_request_async (self, type, fields, cancellable, auth_reply_cb, task);
 }
 
 void
@@ -1032,19 +1087,14 @@ kantor_monitor_client_login_async (KantorMonitorClient *self,
                                    gpointer             user_data)
 {
   g_autoptr(JsonObject) fields = json_object_new ();
-  GTask *task;
 
   g_return_if_fail (KANTOR_IS_MONITOR_CLIENT (self));
   g_return_if_fail (username != NULL && password != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kantor_monitor_client_login_async);
   json_object_set_string_member (fields, "username", username);
   json_object_set_string_member (fields, "password", password);
-  /* A new login replaces the tokens of a previous one. */
-  g_clear_pointer (&self->access_token, g_free);
-  g_clear_pointer (&self->refresh_token, g_free);
-  kantor_monitor_client_request_async (self, "login", fields, cancellable, auth_reply_cb, task);
+  send_credentials (self, "login", fields, NULL, kantor_monitor_client_login_async, cancellable,
+                    callback, user_data);
 }
 
 gboolean
@@ -1052,8 +1102,7 @@ kantor_monitor_client_login_finish (KantorMonitorClient  *self,
                                     GAsyncResult         *result,
                                     GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 void
@@ -1064,18 +1113,13 @@ kantor_monitor_client_auth_async (KantorMonitorClient *self,
                                   gpointer             user_data)
 {
   g_autoptr(JsonObject) fields = json_object_new ();
-  GTask *task;
 
   g_return_if_fail (KANTOR_IS_MONITOR_CLIENT (self));
   g_return_if_fail (token != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kantor_monitor_client_auth_async);
   json_object_set_string_member (fields, "token", token);
-  g_clear_pointer (&self->refresh_token, g_free);
-  g_free (self->access_token);
-  self->access_token = g_strdup (token);
-  kantor_monitor_client_request_async (self, "auth", fields, cancellable, auth_reply_cb, task);
+  send_credentials (self, "auth", fields, token, kantor_monitor_client_auth_async, cancellable,
+                    callback, user_data);
 }
 
 gboolean
@@ -1083,8 +1127,7 @@ kantor_monitor_client_auth_finish (KantorMonitorClient  *self,
                                    GAsyncResult         *result,
                                    GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 /* Requests ------------------------------------------------------------------ */
@@ -1123,18 +1166,14 @@ subscribe_reply_cb (GObject      *source,
 {
   KantorMonitorClient *self = KANTOR_MONITOR_CLIENT (source);
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (self, result, &error);
+  g_autoptr(JsonObject) reply = reply_for_task (self, result, task);
   JsonObject *request = g_object_get_data (G_OBJECT (task), "request");
   const char *stream = json_object_get_string_member (request, "stream");
   JsonObject *data;
   Subscription *sub;
 
   if (reply == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+    return;
 
   sub = g_new0 (Subscription, 1);
   sub->active = TRUE;
@@ -1170,13 +1209,8 @@ kantor_monitor_client_subscribe_async (KantorMonitorClient *self,
   if (params != NULL)
     {
       JsonObject *copy = json_object_new ();
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *node;
 
-      json_object_iter_init (&iter, params);
-      while (json_object_iter_next (&iter, &name, &node))
-        json_object_set_member (copy, name, json_node_copy (node));
+      copy_members (copy, params, NULL);
       json_object_set_object_member (fields, "params", copy);
     }
   g_object_set_data_full (G_OBJECT (task), "request", json_object_ref (fields),
@@ -1190,8 +1224,8 @@ kantor_monitor_client_subscribe_finish (KantorMonitorClient  *self,
                                         GAsyncResult         *result,
                                         GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  /* A request's task, only with its own source tag. */
+  return kantor_monitor_client_request_finish (self, result, error);
 }
 
 gboolean

@@ -11,21 +11,16 @@
 
 struct _KantorMonitorEventLog
 {
-  GObject                   parent_instance;
+  KantorMonitorFeedModel    parent_instance;
 
-  KantorMonitorClient      *client;
-  GListStore               *store;
+  GListStore               *store;  /* the parent's */
   guint                     max_entries;
-  GCancellable             *cancellable;
-  gboolean                  subscribing;
   KantorMonitorClientState  last_state;
   gboolean                  lost;  /* authenticated once, then dropped */
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (KantorMonitorEventLog, kantor_monitor_event_log, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+G_DEFINE_FINAL_TYPE (KantorMonitorEventLog, kantor_monitor_event_log,
+                     KANTOR_TYPE_MONITOR_FEED_MODEL)
 
 void
 kantor_monitor_event_log_add (KantorMonitorEventLog *self,
@@ -129,23 +124,6 @@ on_resume_gap (KantorMonitorClient   *client,
 }
 
 static void
-subscribe_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  KantorMonitorEventLog *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-
-  reply = kantor_monitor_client_subscribe_finish (KANTOR_MONITOR_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->subscribing = FALSE;
-  if (reply == NULL)
-    g_warning ("signals subscription: %s", error->message);
-}
-
-static void
 on_client_state (KantorMonitorClient   *client,
                  GParamSpec            *pspec,
                  KantorMonitorEventLog *self)
@@ -181,12 +159,7 @@ on_client_state (KantorMonitorClient   *client,
 
   /* Alerts go to connections holding a subscription, and signals are worth
    * logging in their own right. The client renews it after a reconnect. */
-  if (!kantor_monitor_client_is_subscribed (client, "signals") && !self->subscribing)
-    {
-      self->subscribing = TRUE;
-      kantor_monitor_client_subscribe_async (client, "signals", NULL, self->cancellable,
-                                             subscribe_cb, self);
-    }
+  kantor_monitor_feed_subscribe (KANTOR_MONITOR_FEED (self), "signals", NULL);
 }
 
 KantorMonitorEventLog *
@@ -199,7 +172,8 @@ kantor_monitor_event_log_new (KantorMonitorClient *client,
   g_return_val_if_fail (max_entries > 0, NULL);
 
   self = g_object_new (KANTOR_TYPE_MONITOR_EVENT_LOG, NULL);
-  self->client = g_object_ref (client);
+  kantor_monitor_feed_set_client (KANTOR_MONITOR_FEED (self), client);
+  self->store = kantor_monitor_feed_model_get_store (KANTOR_MONITOR_FEED_MODEL (self));
   self->max_entries = max_entries;
   self->last_state = KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED;
   g_signal_connect_object (client, "alert", G_CALLBACK (on_alert), self, 0);
@@ -210,83 +184,13 @@ kantor_monitor_event_log_new (KantorMonitorClient *client,
   return self;
 }
 
-/* GListModel ---------------------------------------------------------------- */
-
-static GType
-get_item_type (GListModel *model)
-{
-  return KANTOR_TYPE_MONITOR_LOG_ENTRY;
-}
-
-static guint
-get_n_items (GListModel *model)
-{
-  return g_list_model_get_n_items (G_LIST_MODEL (KANTOR_MONITOR_EVENT_LOG (model)->store));
-}
-
-static gpointer
-get_item (GListModel *model,
-          guint       position)
-{
-  return g_list_model_get_item (G_LIST_MODEL (KANTOR_MONITOR_EVENT_LOG (model)->store), position);
-}
-
-static void
-list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = get_item_type;
-  iface->get_n_items = get_n_items;
-  iface->get_item = get_item;
-}
-
-static void
-on_store_items_changed (GListModel            *store,
-                        guint                  position,
-                        guint                  removed,
-                        guint                  added,
-                        KantorMonitorEventLog *self)
-{
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-}
-
-static void
-kantor_monitor_event_log_dispose (GObject *object)
-{
-  KantorMonitorEventLog *self = KANTOR_MONITOR_EVENT_LOG (object);
-
-  g_cancellable_cancel (self->cancellable);
-  if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (self->client, self);
-  g_clear_object (&self->client);
-
-  G_OBJECT_CLASS (kantor_monitor_event_log_parent_class)->dispose (object);
-}
-
-static void
-kantor_monitor_event_log_finalize (GObject *object)
-{
-  KantorMonitorEventLog *self = KANTOR_MONITOR_EVENT_LOG (object);
-
-  g_signal_handlers_disconnect_by_data (self->store, self);
-  g_clear_object (&self->store);
-  g_clear_object (&self->cancellable);
-
-  G_OBJECT_CLASS (kantor_monitor_event_log_parent_class)->finalize (object);
-}
-
 static void
 kantor_monitor_event_log_class_init (KantorMonitorEventLogClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->dispose = kantor_monitor_event_log_dispose;
-  object_class->finalize = kantor_monitor_event_log_finalize;
+  KANTOR_MONITOR_FEED_MODEL_CLASS (klass)->item_type = KANTOR_TYPE_MONITOR_LOG_ENTRY;
 }
 
 static void
 kantor_monitor_event_log_init (KantorMonitorEventLog *self)
 {
-  self->store = g_list_store_new (KANTOR_TYPE_MONITOR_LOG_ENTRY);
-  self->cancellable = g_cancellable_new ();
-  g_signal_connect (self->store, "items-changed", G_CALLBACK (on_store_items_changed), self);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "kantor-monitor-client.h"
+#include "kantor-monitor-feed-model.h"
 #include "kantor-monitor-log-entry.h"
 
 G_BEGIN_DECLS
@@ -14,7 +15,7 @@ G_BEGIN_DECLS
 
 #define KANTOR_TYPE_MONITOR_EVENT_LOG (kantor_monitor_event_log_get_type ())
 G_DECLARE_FINAL_TYPE (KantorMonitorEventLog, kantor_monitor_event_log, KANTOR, MONITOR_EVENT_LOG,
-                      GObject)
+                      KantorMonitorFeedModel)
 
 /* A GListModel of KantorMonitorLogEntry, newest first, holding at most
  * @max (the oldest go). It takes @client's alerts, the items of

@@ -6,14 +6,11 @@
 #include "config.h"
 
 #include "kantor-monitor-health.h"
+#include "kantor-monitor-util.h"
 
 struct _KantorMonitorHealth
 {
-  GObject              parent_instance;
-
-  KantorMonitorClient *client;
-  GCancellable        *cancellable;
-  gboolean             subscribing;
+  KantorMonitorFeed    parent_instance;
 
   gboolean             has_report;
   char                *feed_state;
@@ -23,7 +20,7 @@ struct _KantorMonitorHealth
   guint                symbols_streamed;
 };
 
-G_DEFINE_FINAL_TYPE (KantorMonitorHealth, kantor_monitor_health, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (KantorMonitorHealth, kantor_monitor_health, KANTOR_TYPE_MONITOR_FEED)
 
 enum
 {
@@ -40,46 +37,19 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void
-set_string (KantorMonitorHealth *self,
-            char               **field,
-            const char          *value,
-            guint                prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-set_uint (KantorMonitorHealth *self,
-          guint               *field,
-          guint                value,
-          guint                prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
 on_health (KantorMonitorClient *client,
            const char          *stream,
            JsonObject          *msg,
            KantorMonitorHealth *self)
 {
-  JsonNode *node = json_object_get_member (msg, "health");
-  JsonObject *health;
+  JsonObject *health = kantor_monitor_json_get_object (msg, "health");
   JsonArray *feeds = NULL;
   const char *state = NULL;
   const char *name = NULL;
   double eps;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  if (health == NULL)
     return;
-  health = json_node_get_object (node);
 
   g_object_freeze_notify (G_OBJECT (self));
   if (json_object_has_member (health, "feeds") &&
@@ -101,21 +71,20 @@ on_health (KantorMonitorClient *client,
           name = json_object_get_string_member_with_default (feed, "name", NULL);
         }
     }
-  set_string (self, &self->feed_state, state, PROP_FEED_STATE);
-  set_string (self, &self->feed_name, name, PROP_FEED_NAME);
+  kantor_monitor_notify_string (self, &self->feed_state, state, properties[PROP_FEED_STATE]);
+  kantor_monitor_notify_string (self, &self->feed_name, name, properties[PROP_FEED_NAME]);
 
   eps = json_object_get_double_member_with_default (health, "events_per_second", 0);
-  if (eps != self->events_per_second)
-    {
-      self->events_per_second = eps;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EVENTS_PER_SECOND]);
-    }
-  set_uint (self, &self->connections,
-            (guint) json_object_get_int_member_with_default (health, "connections", 0),
-            PROP_CONNECTIONS);
-  set_uint (self, &self->symbols_streamed,
-            (guint) json_object_get_int_member_with_default (health, "symbols_streamed", 0),
-            PROP_SYMBOLS_STREAMED);
+  kantor_monitor_notify_double (self, &self->events_per_second, eps,
+                                properties[PROP_EVENTS_PER_SECOND]);
+  kantor_monitor_notify_uint (self, &self->connections,
+                              (guint) json_object_get_int_member_with_default (health,
+                                                                               "connections", 0),
+                              properties[PROP_CONNECTIONS]);
+  kantor_monitor_notify_uint (self, &self->symbols_streamed,
+                              (guint) json_object_get_int_member_with_default (
+                                health, "symbols_streamed", 0),
+                              properties[PROP_SYMBOLS_STREAMED]);
   if (!self->has_report)
     {
       self->has_report = TRUE;
@@ -132,28 +101,12 @@ on_alert (KantorMonitorClient *client,
   const char *alert = json_object_get_string_member_with_default (msg, "alert", NULL);
 
   if (g_strcmp0 (alert, "feed_down") == 0)
-    set_string (self, &self->feed_state, "down", PROP_FEED_STATE);
+    kantor_monitor_notify_string (self, &self->feed_state, "down", properties[PROP_FEED_STATE]);
   else if (g_strcmp0 (alert, "feed_restored") == 0)
-    set_string (self, &self->feed_state,
-                json_object_get_string_member_with_default (msg, "state", "running"),
-                PROP_FEED_STATE);
-}
-
-static void
-subscribe_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  KantorMonitorHealth *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-
-  reply = kantor_monitor_client_subscribe_finish (KANTOR_MONITOR_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->subscribing = FALSE;
-  if (reply == NULL)
-    g_warning ("health subscription: %s", error->message);
+    kantor_monitor_notify_string (self, &self->feed_state,
+                                  json_object_get_string_member_with_default (msg, "state",
+                                                                              "running"),
+                                  properties[PROP_FEED_STATE]);
 }
 
 static void
@@ -161,12 +114,7 @@ on_client_state (KantorMonitorClient *client,
                  GParamSpec          *pspec,
                  KantorMonitorHealth *self)
 {
-  if (kantor_monitor_client_get_state (client) != KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED ||
-      kantor_monitor_client_is_subscribed (client, "health") || self->subscribing)
-    return;
-  self->subscribing = TRUE;
-  kantor_monitor_client_subscribe_async (client, "health", NULL, self->cancellable, subscribe_cb,
-                                         self);
+  kantor_monitor_feed_subscribe (KANTOR_MONITOR_FEED (self), "health", NULL);
 }
 
 KantorMonitorHealth *
@@ -177,7 +125,7 @@ kantor_monitor_health_new (KantorMonitorClient *client)
   g_return_val_if_fail (KANTOR_IS_MONITOR_CLIENT (client), NULL);
 
   self = g_object_new (KANTOR_TYPE_MONITOR_HEALTH, NULL);
-  self->client = g_object_ref (client);
+  kantor_monitor_feed_set_client (KANTOR_MONITOR_FEED (self), client);
   g_signal_connect_object (client, "stream-item::health", G_CALLBACK (on_health), self, 0);
   g_signal_connect_object (client, "alert", G_CALLBACK (on_alert), self, 0);
   g_signal_connect_object (client, "notify::state", G_CALLBACK (on_client_state), self, 0);
@@ -228,24 +176,10 @@ kantor_monitor_health_get_symbols_streamed (KantorMonitorHealth *self)
 }
 
 static void
-kantor_monitor_health_dispose (GObject *object)
-{
-  KantorMonitorHealth *self = KANTOR_MONITOR_HEALTH (object);
-
-  g_cancellable_cancel (self->cancellable);
-  if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (self->client, self);
-  g_clear_object (&self->client);
-
-  G_OBJECT_CLASS (kantor_monitor_health_parent_class)->dispose (object);
-}
-
-static void
 kantor_monitor_health_finalize (GObject *object)
 {
   KantorMonitorHealth *self = KANTOR_MONITOR_HEALTH (object);
 
-  g_clear_object (&self->cancellable);
   g_free (self->feed_state);
   g_free (self->feed_name);
 
@@ -291,7 +225,6 @@ kantor_monitor_health_class_init (KantorMonitorHealthClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
-  object_class->dispose = kantor_monitor_health_dispose;
   object_class->finalize = kantor_monitor_health_finalize;
   object_class->get_property = kantor_monitor_health_get_property;
 
@@ -310,5 +243,4 @@ kantor_monitor_health_class_init (KantorMonitorHealthClass *klass)
 static void
 kantor_monitor_health_init (KantorMonitorHealth *self)
 {
-  self->cancellable = g_cancellable_new ();
 }

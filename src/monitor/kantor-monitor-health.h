@@ -6,11 +6,13 @@
 #pragma once
 
 #include "kantor-monitor-client.h"
+#include "kantor-monitor-feed.h"
 
 G_BEGIN_DECLS
 
 #define KANTOR_TYPE_MONITOR_HEALTH (kantor_monitor_health_get_type ())
-G_DECLARE_FINAL_TYPE (KantorMonitorHealth, kantor_monitor_health, KANTOR, MONITOR_HEALTH, GObject)
+G_DECLARE_FINAL_TYPE (KantorMonitorHealth, kantor_monitor_health, KANTOR, MONITOR_HEALTH,
+                      KantorMonitorFeed)
 
 /* Subscribes to the health stream once @client is authenticated and keeps
  * the latest report. feed_down and feed_restored alerts update the feed

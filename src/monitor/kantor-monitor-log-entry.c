@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kantor-monitor-log-entry.h"
+#include "kantor-monitor-util.h"
 
 G_DEFINE_ENUM_TYPE (KantorMonitorLogKind, kantor_monitor_log_kind,
                     G_DEFINE_ENUM_VALUE (KANTOR_MONITOR_LOG_ALERT, "alert"),
@@ -62,23 +63,11 @@ static const struct
   { "feed_restored", "info" },
 };
 
-static const char *
-string_member (JsonObject *obj,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* The envelope's ISO-8601 timestamp, else now. */
 static gint64
 envelope_time_ms (JsonObject *msg)
 {
-  const char *text = string_member (msg, "timestamp");
+  const char *text = kantor_monitor_json_get_string (msg, "timestamp");
   g_autoptr(GDateTime) dt = NULL;
 
   if (text != NULL)
@@ -108,13 +97,13 @@ kantor_monitor_log_entry_new_from_alert (JsonObject *msg)
   g_return_val_if_fail (msg != NULL, NULL);
 
   /* "alert" is the unified member; older servers said "alert_type". */
-  name = string_member (msg, "alert");
+  name = kantor_monitor_json_get_string (msg, "alert");
   if (name == NULL)
-    name = string_member (msg, "alert_type");
+    name = kantor_monitor_json_get_string (msg, "alert_type");
   if (name == NULL)
     return NULL;
 
-  severity = string_member (msg, "severity");
+  severity = kantor_monitor_json_get_string (msg, "severity");
   if (severity == NULL)
     {
       severity = "warning";
@@ -127,10 +116,10 @@ kantor_monitor_log_entry_new_from_alert (JsonObject *msg)
   self->kind = KANTOR_MONITOR_LOG_ALERT;
   self->name = g_strdup (name);
   self->severity = g_strdup (normal_severity (severity));
-  self->session_id = g_strdup (string_member (msg, "session_id"));
-  self->symbol = g_strdup (string_member (msg, "symbol"));
-  self->strategy = g_strdup (string_member (msg, "strategy"));
-  self->message = g_strdup (string_member (msg, "message"));
+  self->session_id = g_strdup (kantor_monitor_json_get_string (msg, "session_id"));
+  self->symbol = g_strdup (kantor_monitor_json_get_string (msg, "symbol"));
+  self->strategy = g_strdup (kantor_monitor_json_get_string (msg, "strategy"));
+  self->message = g_strdup (kantor_monitor_json_get_string (msg, "message"));
   if (self->message == NULL)
     self->message = g_strdup (name);
   self->time_ms = envelope_time_ms (msg);
@@ -141,7 +130,6 @@ KantorMonitorLogEntry *
 kantor_monitor_log_entry_new_from_signal (JsonObject *msg)
 {
   KantorMonitorLogEntry *self;
-  JsonNode *node;
   JsonObject *signal;
   const char *type;
   const char *side;
@@ -149,11 +137,10 @@ kantor_monitor_log_entry_new_from_signal (JsonObject *msg)
 
   g_return_val_if_fail (msg != NULL, NULL);
 
-  node = json_object_get_member (msg, "signal");
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  signal = kantor_monitor_json_get_object (msg, "signal");
+  if (signal == NULL)
     return NULL;
-  signal = json_node_get_object (node);
-  type = string_member (signal, "type");
+  type = kantor_monitor_json_get_string (signal, "type");
   if (type == NULL)
     return NULL;
 
@@ -161,9 +148,9 @@ kantor_monitor_log_entry_new_from_signal (JsonObject *msg)
   self->kind = KANTOR_MONITOR_LOG_SIGNAL;
   self->name = g_strdup (type);
   self->severity = g_strdup (g_str_equal (type, "emergency_exit") ? "critical" : "info");
-  self->session_id = g_strdup (string_member (msg, "session_id"));
-  self->symbol = g_strdup (string_member (signal, "symbol"));
-  self->strategy = g_strdup (string_member (signal, "strategy"));
+  self->session_id = g_strdup (kantor_monitor_json_get_string (msg, "session_id"));
+  self->symbol = g_strdup (kantor_monitor_json_get_string (signal, "symbol"));
+  self->strategy = g_strdup (kantor_monitor_json_get_string (signal, "strategy"));
   self->time_ms = json_object_get_int_member_with_default (signal, "timestamp", 0);
   if (self->time_ms == 0)
     self->time_ms = envelope_time_ms (msg);
@@ -173,7 +160,7 @@ kantor_monitor_log_entry_new_from_signal (JsonObject *msg)
    * binary noise of %.17g. */
   g_ascii_formatd (price, sizeof price, "%.10g",
                    json_object_get_double_member_with_default (signal, "price", 0));
-  side = string_member (signal, "side");
+  side = kantor_monitor_json_get_string (signal, "side");
   if (side != NULL)
     /* TRANSLATORS: a strategy's signal: strategy, signal type, side (BUY or
      * SELL), symbol and price, e.g. "pump_rider: z1_entry BUY BTCUSDT at 50000.5" */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kantor-monitor-session.h"
+#include "kantor-monitor-util.h"
 
 struct _KantorMonitorSession
 {
@@ -56,20 +57,6 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static gboolean
-take_string (KantorMonitorSession *self,
-             char                **field,
-             const char           *value,
-             guint                 prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-  return TRUE;
-}
-
-static gboolean
 take_strv (KantorMonitorSession *self,
            char               ***field,
            GPtrArray            *values,
@@ -81,19 +68,6 @@ take_strv (KantorMonitorSession *self,
     return FALSE;
   g_strfreev (*field);
   *field = g_strdupv ((char **) values->pdata);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-  return TRUE;
-}
-
-static gboolean
-take_double (KantorMonitorSession *self,
-             double               *field,
-             double                value,
-             guint                 prop)
-{
-  if (*field == value)
-    return FALSE;
-  *field = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
   return TRUE;
 }
@@ -111,16 +85,18 @@ number_member (JsonObject *obj,
   return json_node_get_double (node);
 }
 
-static const char *
-string_member (JsonObject *obj,
-               const char *name)
+/* The number member @name of @obj (@fallback when absent or null) into
+ * @field. */
+static gboolean
+take_number (KantorMonitorSession *self,
+             JsonObject           *obj,
+             const char           *name,
+             double                fallback,
+             double               *field,
+             guint                 prop)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return kantor_monitor_notify_double (self, field, number_member (obj, name, fallback),
+                                       properties[prop]);
 }
 
 /* g_ptr_array_sort() hands pointers to the elements. */
@@ -137,6 +113,8 @@ kantor_monitor_session_update (KantorMonitorSession *self,
 {
   gboolean changed = FALSE;
   const char *value;
+  JsonObject *config;
+  JsonObject *progress;
   JsonNode *node;
 
   g_return_val_if_fail (KANTOR_IS_MONITOR_SESSION (self), FALSE);
@@ -144,21 +122,22 @@ kantor_monitor_session_update (KantorMonitorSession *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  if ((value = string_member (obj, "session_type")) != NULL)
-    changed |= take_string (self, &self->session_type, value, PROP_SESSION_TYPE);
-  if ((value = string_member (obj, "state")) != NULL)
+  if ((value = kantor_monitor_json_get_string (obj, "session_type")) != NULL)
+    changed |= kantor_monitor_notify_string (self, &self->session_type, value,
+                                             properties[PROP_SESSION_TYPE]);
+  if ((value = kantor_monitor_json_get_string (obj, "state")) != NULL)
     {
       gboolean was_active = kantor_monitor_session_is_active (self);
 
-      if (take_string (self, &self->state, value, PROP_STATE))
+      if (kantor_monitor_notify_string (self, &self->state, value, properties[PROP_STATE]))
         {
           changed = TRUE;
           if (was_active != kantor_monitor_session_is_active (self))
             g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
         }
     }
-  if ((value = string_member (obj, "error")) != NULL)
-    changed |= take_string (self, &self->error, value, PROP_ERROR);
+  if ((value = kantor_monitor_json_get_string (obj, "error")) != NULL)
+    changed |= kantor_monitor_notify_string (self, &self->error, value, properties[PROP_ERROR]);
 
   node = json_object_get_member (obj, "symbols");
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
@@ -177,11 +156,10 @@ kantor_monitor_session_update (KantorMonitorSession *self,
       changed |= take_strv (self, &self->symbols, symbols, PROP_SYMBOLS);
     }
 
-  node = json_object_get_member (obj, "strategy_config");
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  if ((config = kantor_monitor_json_get_object (obj, "strategy_config")) != NULL)
     {
       g_autoptr(GPtrArray) names = g_ptr_array_new ();
-      g_autoptr(GList) members = json_object_get_members (json_node_get_object (node));
+      g_autoptr(GList) members = json_object_get_members (config);
 
       for (GList *l = members; l != NULL; l = l->next)
         g_ptr_array_add (names, l->data);
@@ -201,15 +179,12 @@ kantor_monitor_session_update (KantorMonitorSession *self,
         }
     }
 
-  node = json_object_get_member (obj, "progress");
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  if ((progress = kantor_monitor_json_get_object (obj, "progress")) != NULL)
     {
-      JsonObject *progress = json_node_get_object (node);
       guint64 events = (guint64) number_member (progress, "events_processed",
                                                 (double) self->events_processed);
 
-      changed |= take_double (self, &self->progress,
-                              number_member (progress, "fraction", self->progress),
+      changed |= take_number (self, progress, "fraction", self->progress, &self->progress,
                               PROP_PROGRESS);
       if (events != self->events_processed)
         {
@@ -221,7 +196,7 @@ kantor_monitor_session_update (KantorMonitorSession *self,
   /* A backtest that reached its end is complete, whatever its last
    * progress report said. */
   if (g_strcmp0 (self->state, "completed") == 0)
-    changed |= take_double (self, &self->progress, 1.0, PROP_PROGRESS);
+    changed |= kantor_monitor_notify_double (self, &self->progress, 1.0, properties[PROP_PROGRESS]);
 
   g_object_thaw_notify (G_OBJECT (self));
   return changed;
@@ -231,7 +206,6 @@ gboolean
 kantor_monitor_session_update_results (KantorMonitorSession *self,
                                        JsonObject           *data)
 {
-  JsonNode *node;
   JsonObject *metrics;
   guint trades;
   gboolean changed = FALSE;
@@ -239,28 +213,21 @@ kantor_monitor_session_update_results (KantorMonitorSession *self,
   g_return_val_if_fail (KANTOR_IS_MONITOR_SESSION (self), FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
 
-  node = json_object_get_member (data, "metrics");
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  metrics = kantor_monitor_json_get_object (data, "metrics");
+  if (metrics == NULL)
     return FALSE;
-  metrics = json_node_get_object (node);
 
   g_object_freeze_notify (G_OBJECT (self));
-  changed |= take_double (self, &self->net_pnl, number_member (metrics, "net_pnl", 0),
-                          PROP_NET_PNL);
-  changed |= take_double (self, &self->realized_pnl, number_member (metrics, "realized_pnl", 0),
+  changed |= take_number (self, metrics, "net_pnl", 0, &self->net_pnl, PROP_NET_PNL);
+  changed |= take_number (self, metrics, "realized_pnl", 0, &self->realized_pnl,
                           PROP_REALIZED_PNL);
-  changed |= take_double (self, &self->unrealized_pnl,
-                          number_member (metrics, "unrealized_pnl", 0), PROP_UNREALIZED_PNL);
+  changed |= take_number (self, metrics, "unrealized_pnl", 0, &self->unrealized_pnl,
+                          PROP_UNREALIZED_PNL);
   /* null while there are no trades: no rate to show. */
-  changed |= take_double (self, &self->win_rate, number_member (metrics, "win_rate", -1),
-                          PROP_WIN_RATE);
+  changed |= take_number (self, metrics, "win_rate", -1, &self->win_rate, PROP_WIN_RATE);
   trades = (guint) number_member (metrics, "total_trades", 0);
-  if (trades != self->total_trades)
-    {
-      self->total_trades = trades;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_TRADES]);
-      changed = TRUE;
-    }
+  changed |= kantor_monitor_notify_uint (self, &self->total_trades, trades,
+                                         properties[PROP_TOTAL_TRADES]);
   if (!self->has_results)
     {
       self->has_results = TRUE;

@@ -9,23 +9,22 @@
 
 struct _KantorMonitorSessions
 {
-  GObject              parent_instance;
+  KantorMonitorFeedModel  parent_instance;
 
-  KantorMonitorClient *client;
-  GListStore          *store;
-  GHashTable          *by_id;          /* id -> KantorMonitorSession, the store's */
-  GHashTable          *final_results;  /* ids whose final results arrived */
-  GHashTable          *results_asked;  /* ids with a results request in flight */
-  GCancellable        *cancellable;
-  guint                results_interval_ms;
-  guint                results_source;
-  guint                n_pending;
+  /* The parent's, borrowed: they are used on every request. */
+  KantorMonitorClient    *client;
+  GCancellable           *cancellable;
+  GListStore             *store;
+  GHashTable             *by_id;          /* id -> KantorMonitorSession, the store's */
+  GHashTable             *final_results;  /* ids whose final results arrived */
+  GHashTable             *results_asked;  /* ids with a results request in flight */
+  guint                   results_interval_ms;
+  guint                   results_source;
+  guint                   n_pending;
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (KantorMonitorSessions, kantor_monitor_sessions, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+G_DEFINE_FINAL_TYPE (KantorMonitorSessions, kantor_monitor_sessions,
+                     KANTOR_TYPE_MONITOR_FEED_MODEL)
 
 static void ask_status       (KantorMonitorSessions *self,
                               const char            *session_id);
@@ -53,6 +52,22 @@ is_ended (const char *state)
                            g_str_equal (state, "failed") || g_str_equal (state, "interrupted"));
 }
 
+/* Finishes a request of the model. FALSE when it was cancelled: the model
+ * is gone then, and the callback must not touch it. */
+static gboolean
+finish_request (KantorMonitorSessions  *self,
+                GObject                *source,
+                GAsyncResult           *result,
+                JsonObject            **reply,
+                GError                **error)
+{
+  *reply = kantor_monitor_client_request_finish (KANTOR_MONITOR_CLIENT (source), result, error);
+  if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  self->n_pending--;
+  return TRUE;
+}
+
 typedef struct
 {
   KantorMonitorSessions *self;
@@ -71,10 +86,8 @@ results_cb (GObject      *source,
   KantorMonitorSessions *self = r->self;
   KantorMonitorSession *session;
 
-  reply = kantor_monitor_client_request_finish (KANTOR_MONITOR_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!finish_request (self, source, result, &reply, &error))
     goto out;
-  self->n_pending--;
   g_hash_table_remove (self->results_asked, r->session_id);
   session = g_hash_table_lookup (self->by_id, r->session_id);
   if (reply == NULL)
@@ -174,26 +187,33 @@ upsert (KantorMonitorSessions *self,
   return session;
 }
 
+/* The reply to a session_status request; NULL when cancelled or an error
+ * (logged). */
+static JsonObject *
+finish_status (KantorMonitorSessions *self,
+               GObject               *source,
+               GAsyncResult          *result)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  if (!finish_request (self, source, result, &reply, &error))
+    return NULL;
+  if (reply == NULL)
+    g_debug ("session_status: %s", error->message);
+  return g_steal_pointer (&reply);
+}
+
 static void
 status_one_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
   KantorMonitorSessions *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) reply = finish_status (self, source, result);
   gboolean is_new;
 
-  reply = kantor_monitor_client_request_finish (KANTOR_MONITOR_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->n_pending--;
-  if (reply == NULL)
-    {
-      g_debug ("session_status: %s", error->message);
-      return;
-    }
-  if (json_object_has_member (reply, "data"))
+  if (reply != NULL && json_object_has_member (reply, "data"))
     upsert (self, json_object_get_object_member (reply, "data"), &is_new);
 }
 
@@ -215,22 +235,14 @@ status_all_cb (GObject      *source,
                gpointer      user_data)
 {
   KantorMonitorSessions *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) reply = finish_status (self, source, result);
   g_autoptr(GHashTable) listed = NULL;
   JsonObject *data;
   JsonArray *sessions = NULL;
   guint n;
 
-  reply = kantor_monitor_client_request_finish (KANTOR_MONITOR_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->n_pending--;
   if (reply == NULL)
-    {
-      g_debug ("session_status: %s", error->message);
-      return;
-    }
+    return;
 
   listed = g_hash_table_new (g_str_hash, g_str_equal);
   data = json_object_get_object_member (reply, "data");
@@ -354,7 +366,10 @@ kantor_monitor_sessions_new (KantorMonitorClient *client)
   g_return_val_if_fail (KANTOR_IS_MONITOR_CLIENT (client), NULL);
 
   self = g_object_new (KANTOR_TYPE_MONITOR_SESSIONS, NULL);
-  self->client = g_object_ref (client);
+  kantor_monitor_feed_set_client (KANTOR_MONITOR_FEED (self), client);
+  self->client = client;
+  self->cancellable = kantor_monitor_feed_get_cancellable (KANTOR_MONITOR_FEED (self));
+  self->store = kantor_monitor_feed_model_get_store (KANTOR_MONITOR_FEED_MODEL (self));
   g_signal_connect_object (client, "session-state", G_CALLBACK (on_session_state), self, 0);
   g_signal_connect_object (client, "notify::state", G_CALLBACK (on_client_state), self, 0);
   kantor_monitor_sessions_set_results_interval (self, KANTOR_MONITOR_SESSIONS_RESULTS_INTERVAL_MS);
@@ -363,55 +378,13 @@ kantor_monitor_sessions_new (KantorMonitorClient *client)
   return self;
 }
 
-/* GListModel ---------------------------------------------------------------- */
-
-static GType
-get_item_type (GListModel *model)
-{
-  return KANTOR_TYPE_MONITOR_SESSION;
-}
-
-static guint
-get_n_items (GListModel *model)
-{
-  return g_list_model_get_n_items (G_LIST_MODEL (KANTOR_MONITOR_SESSIONS (model)->store));
-}
-
-static gpointer
-get_item (GListModel *model,
-          guint       position)
-{
-  return g_list_model_get_item (G_LIST_MODEL (KANTOR_MONITOR_SESSIONS (model)->store), position);
-}
-
-static void
-list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = get_item_type;
-  iface->get_n_items = get_n_items;
-  iface->get_item = get_item;
-}
-
-static void
-on_store_items_changed (GListModel            *store,
-                        guint                  position,
-                        guint                  removed,
-                        guint                  added,
-                        KantorMonitorSessions *self)
-{
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-}
-
 static void
 kantor_monitor_sessions_dispose (GObject *object)
 {
   KantorMonitorSessions *self = KANTOR_MONITOR_SESSIONS (object);
 
-  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->results_source, g_source_remove);
-  if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (self->client, self);
-  g_clear_object (&self->client);
+  self->client = NULL;  /* the parent lets it go */
 
   G_OBJECT_CLASS (kantor_monitor_sessions_parent_class)->dispose (object);
 }
@@ -421,12 +394,9 @@ kantor_monitor_sessions_finalize (GObject *object)
 {
   KantorMonitorSessions *self = KANTOR_MONITOR_SESSIONS (object);
 
-  g_signal_handlers_disconnect_by_data (self->store, self);
-  g_clear_object (&self->store);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->final_results, g_hash_table_unref);
   g_clear_pointer (&self->results_asked, g_hash_table_unref);
-  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (kantor_monitor_sessions_parent_class)->finalize (object);
 }
@@ -436,6 +406,8 @@ kantor_monitor_sessions_class_init (KantorMonitorSessionsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  KANTOR_MONITOR_FEED_MODEL_CLASS (klass)->item_type = KANTOR_TYPE_MONITOR_SESSION;
+
   object_class->dispose = kantor_monitor_sessions_dispose;
   object_class->finalize = kantor_monitor_sessions_finalize;
 }
@@ -443,10 +415,7 @@ kantor_monitor_sessions_class_init (KantorMonitorSessionsClass *klass)
 static void
 kantor_monitor_sessions_init (KantorMonitorSessions *self)
 {
-  self->store = g_list_store_new (KANTOR_TYPE_MONITOR_SESSION);
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->final_results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->results_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->cancellable = g_cancellable_new ();
-  g_signal_connect (self->store, "items-changed", G_CALLBACK (on_store_items_changed), self);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "kantor-monitor-client.h"
+#include "kantor-monitor-feed-model.h"
 #include "kantor-monitor-session.h"
 
 G_BEGIN_DECLS
@@ -15,7 +16,7 @@ G_BEGIN_DECLS
 
 #define KANTOR_TYPE_MONITOR_SESSIONS (kantor_monitor_sessions_get_type ())
 G_DECLARE_FINAL_TYPE (KantorMonitorSessions, kantor_monitor_sessions, KANTOR, MONITOR_SESSIONS,
-                      GObject)
+                      KantorMonitorFeedModel)
 
 /* A GListModel of KantorMonitorSession, newest first. It asks for
  * session_status whenever @client becomes authenticated, follows the

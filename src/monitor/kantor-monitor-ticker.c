@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kantor-monitor-ticker.h"
+#include "kantor-monitor-util.h"
 
 struct _KantorMonitorTicker
 {
@@ -66,18 +67,6 @@ get_number (JsonObject *obj,
     }
 }
 
-static void
-set_double (KantorMonitorTicker *self,
-            double              *field,
-            double               value,
-            guint                prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 gboolean
 kantor_monitor_ticker_update (KantorMonitorTicker *self,
                               JsonObject          *market_data)
@@ -111,9 +100,9 @@ kantor_monitor_ticker_update (KantorMonitorTicker *self,
       self->direction = direction;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRECTION]);
     }
-  set_double (self, &self->price, price, PROP_PRICE);
+  kantor_monitor_notify_double (self, &self->price, price, properties[PROP_PRICE]);
   if (get_number (market_data, "volume", &value))
-    set_double (self, &self->volume, value, PROP_VOLUME);
+    kantor_monitor_notify_double (self, &self->volume, value, properties[PROP_VOLUME]);
 
   has_book = get_number (market_data, "best_bid", &bid) &&
              get_number (market_data, "best_ask", &ask);
@@ -124,8 +113,8 @@ kantor_monitor_ticker_update (KantorMonitorTicker *self,
       self->has_book = has_book;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_BOOK]);
     }
-  set_double (self, &self->bid, bid, PROP_BID);
-  set_double (self, &self->ask, ask, PROP_ASK);
+  kantor_monitor_notify_double (self, &self->bid, bid, properties[PROP_BID]);
+  kantor_monitor_notify_double (self, &self->ask, ask, properties[PROP_ASK]);
 
   if (time_ms != self->updated_at)
     {

@@ -6,13 +6,14 @@
 #pragma once
 
 #include "kantor-monitor-client.h"
+#include "kantor-monitor-feed-model.h"
 #include "kantor-monitor-ticker.h"
 
 G_BEGIN_DECLS
 
 #define KANTOR_TYPE_MONITOR_TICKERS (kantor_monitor_tickers_get_type ())
 G_DECLARE_FINAL_TYPE (KantorMonitorTickers, kantor_monitor_tickers, KANTOR, MONITOR_TICKERS,
-                      GObject)
+                      KantorMonitorFeedModel)
 
 /* A GListModel of KantorMonitorTicker in symbol order, fed by a
  * market_data subscription of @client for @symbols (NULL: every symbol the

@@ -15,23 +15,6 @@
 #include "kantor-rest.h"
 #include "test-utils.h"
 
-/* Enters on the first trade of each symbol and holds until the end. */
-static const char holder_format[] =
-  "{%s \"enabled\": true, \"direction\": \"LONG\","
-  " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
-  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}]},"
-  " \"o1_cancel\": {\"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}],"
-  "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
-  "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 50},"
-  "   \"takeProfit\": {\"enabled\": false}},"
-  " \"ze1_close\": {\"conditions\": []},"
-  " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
-  "   \"closePosition\": false, \"logEvent\": true}},"
-  " \"global_limits\": {}}";
-
 typedef struct
 {
   TestServer               ts;
@@ -39,7 +22,6 @@ typedef struct
   KantorAuthGrant         *grant;
   TestClient              *c;
   SoupSession             *http;
-  guint                    next_id;
 } Fixture;
 
 /* What came back for one HTTP request. */
@@ -62,29 +44,11 @@ reply_free (Reply *r)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
-static char *
-holder_doc (const char *name)
-{
-  g_autofree char *member = name != NULL ? g_strdup_printf ("\"strategy_name\": \"%s\",", name)
-                                         : g_strdup ("");
-
-  return g_strdup_printf (holder_format, member);
-}
-
-static char *
-collection_path (void)
-{
-  const char *src = g_getenv ("KANTOR_SOURCE_DIR");
-
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "data", "collection-small", NULL);
-}
-
 static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
-  g_autofree char *holder = holder_doc ("holder");
+  g_autofree char *holder = test_holder_doc ("holder");
   g_autofree char *data_dir = NULL;
 
   test_server_setup (&f->ts, FALSE);
@@ -114,30 +78,19 @@ teardown (Fixture       *f,
   test_server_teardown (&f->ts);
 }
 
+/* A stream operation in flight. */
 typedef struct
 {
-  GBytes  *body;
   GError  *error;
   gboolean done;
-} HttpWait;
-
-static void
-http_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  HttpWait *w = user_data;
-
-  w->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &w->error);
-  w->done = TRUE;
-}
+} IoWait;
 
 static void
 splice_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  HttpWait *w = user_data;
+  IoWait *w = user_data;
 
   g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &w->error);
   w->done = TRUE;
@@ -148,7 +101,7 @@ write_cb (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  HttpWait *w = user_data;
+  IoWait *w = user_data;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &w->error);
   w->done = TRUE;
@@ -166,8 +119,8 @@ raw_roundtrip (Fixture    *f,
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GError) error = NULL;
-  HttpWait w = { 0 };
-  HttpWait wr = { 0 };
+  IoWait w = { 0 };
+  IoWait wr = { 0 };
   const char *text;
   const char *end;
 
@@ -225,7 +178,8 @@ http_full (Fixture    *f,
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", f->ts.port, path);
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   SoupMessageHeaders *headers;
-  HttpWait w = { 0 };
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
   Reply *r = g_new0 (Reply, 1);
   const char *type;
 
@@ -253,14 +207,10 @@ http_full (Fixture    *f,
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
 
-  soup_session_send_and_read_async (f->http, msg, G_PRIORITY_DEFAULT, NULL, http_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
-
+  answer = test_http_send (f->http, msg);
   r->status = soup_message_get_status (msg);
-  r->body = g_strndup (g_bytes_get_data (w.body, NULL), g_bytes_get_size (w.body));
+  r->body = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
   r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  g_bytes_unref (w.body);
 
 parse:
   /* Every answer under /api/v1 is one envelope. */
@@ -269,9 +219,9 @@ parse:
   g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==,
                    "application/json");
   {
-    g_autoptr(JsonNode) node = json_from_string (r->body, &w.error);
+    g_autoptr(JsonNode) node = json_from_string (r->body, &error);
 
-    g_assert_no_error (w.error);
+    g_assert_no_error (error);
     g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
     r->json = json_object_ref (json_node_get_object (node));
   }
@@ -322,26 +272,21 @@ data_of (JsonObject *msg)
   return json_object_get_object_member (msg, "data");
 }
 
-static JsonObject *
-ws_call (Fixture    *f,
-         const char *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static JsonObject *
-ws_call (Fixture    *f,
-         const char *format,
-         ...)
+/* TRUE when the array @array of @reply's data holds an object whose
+ * @member is @value. */
+static gboolean
+data_lists (JsonObject *reply,
+            const char *array,
+            const char *member,
+            const char *value)
 {
-  g_autofree char *body = NULL;
-  g_autofree char *id = g_strdup_printf ("w%u", ++f->next_id);
-  g_autofree char *text = NULL;
-  va_list args;
+  JsonArray *list = json_object_get_array_member (data_of (reply), array);
 
-  va_start (args, format);
-  body = g_strdup_vprintf (format, args);
-  va_end (args);
-  text = g_strdup_printf ("{\"id\": \"%s\", %s}", id, body);
-  return test_client_call (f->c, id, text);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (list, i),
+                                                  member), value) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 /* @text without its "timestamp":"…" member, which is the one thing two
@@ -402,16 +347,13 @@ test_auth (Fixture       *f,
     g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/strategies",
                                             f->ts.port);
     g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-    HttpWait w = { 0 };
+    g_autoptr(GBytes) answer = NULL;
 
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                   "Basic YWxpY2U6eA==");
-    soup_session_send_and_read_async (f->http, msg, G_PRIORITY_DEFAULT, NULL, http_cb, &w);
-    WAIT_UNTIL (w.done);
-    g_assert_no_error (w.error);
+    answer = test_http_send (f->http, msg);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
-    g_assert_nonnull (strstr (g_bytes_get_data (w.body, NULL), "\"invalid_token\""));
-    g_bytes_unref (w.body);
+    g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "\"invalid_token\""));
   }
 
   /* Wrong password. */
@@ -485,13 +427,7 @@ static gboolean
 status_lists (JsonObject *reply,
               const char *session_id)
 {
-  JsonArray *sessions = json_object_get_array_member (data_of (reply), "sessions");
-
-  for (guint i = 0; i < json_array_get_length (sessions); i++)
-    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (sessions, i),
-                                                  "session_id"), session_id) == 0)
-      return TRUE;
-  return FALSE;
+  return data_lists (reply, "sessions", "session_id", session_id);
 }
 
 static void
@@ -516,7 +452,7 @@ test_sessions (Fixture       *f,
   id = g_strdup (json_object_get_string_member (started->json, "session_id"));
   location = g_strdup_printf ("/api/v1/sessions/%s", id);
   g_assert_cmpstr (soup_message_headers_get_one (started->headers, "Location"), ==, location);
-  ws = ws_call (f, "\"type\": \"session_status\"");
+  ws = test_client_callf (f->c, "\"type\": \"session_status\"");
   test_assert_response (ws, "session_status");
   g_assert_true (status_lists (ws, id));
   g_clear_pointer (&ws, json_object_unref);
@@ -530,7 +466,7 @@ test_sessions (Fixture       *f,
   /* Another strategy on the same symbol in another paper session: a
    * conflict, 409, with the session in the way. */
   {
-    g_autofree char *doc = holder_doc (NULL);
+    g_autofree char *doc = test_holder_doc (NULL);
     g_autoptr(Reply) put = http (f, "PUT", "/api/v1/strategies/rival", doc);
     g_autoptr(Reply) clash = http (f, "POST", "/api/v1/sessions",
                                    "{\"session_type\": \"paper\","
@@ -545,8 +481,9 @@ test_sessions (Fixture       *f,
   }
 
   /* Started over WebSocket, seen over REST. */
-  ws_started = ws_call (f, "\"type\": \"session_start\", \"session_type\": \"paper\","
-                        " \"strategy_config\": {\"holder\": [\"ETHUSDT\"]}");
+  ws_started = test_client_callf (f->c, "\"type\": \"session_start\","
+                                  " \"session_type\": \"paper\","
+                                  " \"strategy_config\": {\"holder\": [\"ETHUSDT\"]}");
   test_assert_response (ws_started, "session_started");
   ws_id = json_object_get_string_member (ws_started, "session_id");
   r = http (f, "GET", "/api/v1/sessions", NULL);
@@ -574,7 +511,7 @@ test_sessions (Fixture       *f,
   r = http (f, "POST", path, NULL);
   assert_http_response (r, 200, "session_stopped");
   g_clear_pointer (&r, reply_free);
-  ws = ws_call (f, "\"type\": \"session_status\"");
+  ws = test_client_callf (f->c, "\"type\": \"session_status\"");
   test_assert_response (ws, "no_active_session");
 
   /* A request id of any characters comes back as sent, on replies and
@@ -618,7 +555,7 @@ static void
 test_results (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *collection = collection_path ();
+  g_autofree char *collection = test_data_path ("collection-small");
   g_autofree char *start = g_strdup_printf ("{\"session_type\": \"backtest\","
                                             " \"strategy_config\": {\"holder\": [\"BTCUSDT\","
                                             " \"ETHUSDT\"]},"
@@ -711,22 +648,16 @@ static gboolean
 lists_strategy (JsonObject *reply,
                 const char *name)
 {
-  JsonArray *list = json_object_get_array_member (data_of (reply), "strategies");
-
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (list, i),
-                                                  "name"), name) == 0)
-      return TRUE;
-  return FALSE;
+  return data_lists (reply, "strategies", "name", name);
 }
 
 static void
 test_strategies (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autofree char *unnamed = holder_doc (NULL);
-  g_autofree char *named = holder_doc ("keeper");
-  g_autofree char *wrong = holder_doc ("someone_else");
+  g_autofree char *unnamed = test_holder_doc (NULL);
+  g_autofree char *named = test_holder_doc ("keeper");
+  g_autofree char *wrong = test_holder_doc ("someone_else");
   g_autoptr(Reply) r = NULL;
   g_autoptr(JsonObject) ws = NULL;
   JsonArray *list;
@@ -757,7 +688,7 @@ test_strategies (Fixture       *f,
   assert_http_response (r, 200, "strategy_upserted");
   g_assert_false (json_object_get_boolean_member (data_of (r->json), "created"));
   g_clear_pointer (&r, reply_free);
-  ws = ws_call (f, "\"type\": \"get_strategies\"");
+  ws = test_client_callf (f->c, "\"type\": \"get_strategies\"");
   g_assert_true (lists_strategy (ws, "keeper"));
   g_clear_pointer (&ws, json_object_unref);
 
@@ -768,7 +699,7 @@ test_strategies (Fixture       *f,
   r = http (f, "PUT", "/api/v1/strategies/other", NULL);
   assert_http_error (r, 400, "validation_error", "strategy_config");
   g_clear_pointer (&r, reply_free);
-  ws = ws_call (f, "\"type\": \"get_strategies\"");
+  ws = test_client_callf (f->c, "\"type\": \"get_strategies\"");
   g_assert_false (lists_strategy (ws, "someone_else"));
   g_assert_false (lists_strategy (ws, "other"));
   g_clear_pointer (&ws, json_object_unref);
@@ -787,8 +718,8 @@ test_strategies (Fixture       *f,
   r = http (f, "POST", "/api/v1/strategies/keeper/activate", "{\"symbol\": \"btcusdt\"}");
   assert_http_response (r, 200, "strategy_activated");
   g_clear_pointer (&r, reply_free);
-  ws = ws_call (f, "\"type\": \"get_strategy_status\", \"strategy_name\": \"keeper\","
-                " \"symbol\": \"BTCUSDT\"");
+  ws = test_client_callf (f->c, "\"type\": \"get_strategy_status\","
+                          " \"strategy_name\": \"keeper\", \"symbol\": \"BTCUSDT\"");
   test_assert_response (ws, "strategy_status");
   g_clear_pointer (&ws, json_object_unref);
 
@@ -816,7 +747,7 @@ test_strategies (Fixture       *f,
   assert_http_error (r, 400, "validation_error", "symbol");
   g_clear_pointer (&r, reply_free);
 
-  ws = ws_call (f, "\"type\": \"get_strategy_status\"");
+  ws = test_client_callf (f->c, "\"type\": \"get_strategy_status\"");
   list = json_object_get_array_member (data_of (ws), "activations");
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, i),
@@ -841,7 +772,7 @@ test_collections (Fixture       *f,
   g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Location"), ==, path);
   g_clear_pointer (&r, reply_free);
 
-  ws = ws_call (f, "\"type\": \"collection_status\", \"collection_id\": \"%s\"", id);
+  ws = test_client_callf (f->c, "\"type\": \"collection_status\", \"collection_id\": \"%s\"", id);
   test_assert_response (ws, "collection_status");
   g_clear_pointer (&ws, json_object_unref);
 
@@ -860,7 +791,7 @@ test_collections (Fixture       *f,
   r = http (f, "POST", path, NULL);
   assert_http_response (r, 200, "collection_stopped");
   g_clear_pointer (&r, reply_free);
-  ws = ws_call (f, "\"type\": \"collection_status\", \"collection_id\": \"%s\"", id);
+  ws = test_client_callf (f->c, "\"type\": \"collection_status\", \"collection_id\": \"%s\"", id);
   g_assert_cmpstr (json_object_get_string_member (data_of (ws), "state"), ==, "stopped");
 
   r = http (f, "GET", "/api/v1/collections/nope", NULL);
@@ -1029,7 +960,7 @@ test_bad_input (Fixture       *f,
   g_clear_pointer (&r, reply_free);
 
   /* Nothing of all that changed anything. */
-  ws = ws_call (f, "\"type\": \"session_status\"");
+  ws = test_client_callf (f->c, "\"type\": \"session_status\"");
   test_assert_response (ws, "no_active_session");
   g_clear_pointer (&ws, json_object_unref);
   r = http (f, "GET", "/api/v1/sessions", NULL);
@@ -1095,7 +1026,7 @@ test_late_reply (Fixture       *f,
                                           "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n",
                                           f->grant->access_token);
   Held held = { 0 };
-  HttpWait w = { 0 };
+  TestHttpWait w = { 0 };
   GCancellable *cancellable;
 
   g_assert_true (kantor_router_set_handler (kantor_server_get_router (f->ts.server),
@@ -1104,7 +1035,7 @@ test_late_reply (Fixture       *f,
   /* The response waits for the handler, however long it takes. */
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Request-Id", "late");
-  soup_session_send_and_read_async (f->http, msg, G_PRIORITY_DEFAULT, NULL, http_cb, &w);
+  test_http_send_async (f->http, msg, &w);
   WAIT_UNTIL (held.connection != NULL);
   g_assert_false (w.done);
   json_object_set_int_member (answer, "count", 42);
@@ -1143,7 +1074,7 @@ static void
 test_disconnect (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autofree char *doc = holder_doc ("orphan");
+  g_autofree char *doc = test_holder_doc ("orphan");
   g_autofree char *put = g_strdup_printf ("PUT /api/v1/strategies/orphan HTTP/1.1\r\n"
                                           "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                                           "Content-Type: application/json\r\n"

@@ -13,24 +13,6 @@
 
 #include "test-utils.h"
 
-/* Enters on the first trade of each symbol with 1000 of quote currency and
- * holds until the session ends. */
-static const char holder_doc[] =
-  "{\"strategy_name\": \"holder\", \"enabled\": true, \"direction\": \"LONG\","
-  " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
-  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}]},"
-  " \"o1_cancel\": {\"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}],"
-  "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
-  "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 50},"
-  "   \"takeProfit\": {\"enabled\": false}},"
-  " \"ze1_close\": {\"conditions\": []},"
-  " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
-  "   \"closePosition\": false, \"logEvent\": true}},"
-  " \"global_limits\": {}}";
-
 /* The additive metrics of PROTOCOL.md §7: the session's equal the sums over
  * its symbols. */
 static const char * const additive[] = {
@@ -44,40 +26,8 @@ typedef struct
   TestServer       ts;
   KantorAuthGrant *grant;
   TestClient      *c;
-  guint            next_id;
   char            *session_id;
 } Fixture;
-
-static char *
-collection_path (void)
-{
-  const char *src = g_getenv ("KANTOR_SOURCE_DIR");
-
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "data", "collection-small", NULL);
-}
-
-static JsonObject *
-call (Fixture    *f,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static JsonObject *
-call (Fixture    *f,
-      const char *format,
-      ...)
-{
-  g_autofree char *body = NULL;
-  g_autofree char *id = g_strdup_printf ("r%u", ++f->next_id);
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  body = g_strdup_vprintf (format, args);
-  va_end (args);
-  text = g_strdup_printf ("{\"id\": \"%s\", %s}", id, body);
-  return test_client_call (f->c, id, text);
-}
 
 static JsonObject *
 data_of (JsonObject *msg)
@@ -90,18 +40,19 @@ static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
-  g_autofree char *path = collection_path ();
+  g_autofree char *path = test_data_path ("collection-small");
+  g_autofree char *holder = test_holder_doc ("holder");
   g_autoptr(JsonObject) reply = NULL;
 
   test_server_setup (&f->ts, FALSE);
   test_server_add_managers (&f->ts, 1);
-  test_server_put_strategy (&f->ts, holder_doc);
+  test_server_put_strategy (&f->ts, holder);
   f->grant = test_server_login (&f->ts, TEST_USER, TEST_PASSWORD);
   f->c = test_client_open (&f->ts, f->grant->access_token);
 
-  reply = call (f, "\"type\": \"session_start\", \"session_type\": \"backtest\","
-                " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
-                " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
+  reply = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                             " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
+                             " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
   test_assert_response (reply, "session_started");
   f->session_id = g_strdup (json_object_get_string_member (data_of (reply), "session_id"));
 
@@ -147,9 +98,9 @@ static void
 test_hand_checked (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(JsonObject) reply = call (f, "\"type\": \"results_request\","
-                                      " \"request_type\": \"session_results\","
-                                      " \"session_id\": \"%s\"", f->session_id);
+  g_autoptr(JsonObject) reply = test_client_callf (f->c, "\"type\": \"results_request\","
+                                                   " \"request_type\": \"session_results\","
+                                                   " \"session_id\": \"%s\"", f->session_id);
   JsonObject *d = data_of (reply);
   JsonObject *m, *btc, *eth;
   double btc_exit = 1000.0 * 50001 / 50000.5;
@@ -207,13 +158,14 @@ static void
 test_same_as_cli (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(JsonObject) reply = call (f, "\"type\": \"results_request\","
-                                      " \"request_type\": \"session_results\","
-                                      " \"session_id\": \"%s\"", f->session_id);
+  g_autoptr(JsonObject) reply = test_client_callf (f->c, "\"type\": \"results_request\","
+                                                   " \"request_type\": \"session_results\","
+                                                   " \"session_id\": \"%s\"", f->session_id);
   const char *build = g_getenv ("KANTOR_BUILD_DIR");
   g_autofree char *cli = NULL;
   g_autofree char *doc_path = g_build_filename (f->ts.root, "holder.json", NULL);
-  g_autofree char *path = collection_path ();
+  g_autofree char *holder = test_holder_doc ("holder");
+  g_autofree char *path = test_data_path ("collection-small");
   g_autofree char *out = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
@@ -226,7 +178,7 @@ test_same_as_cli (Fixture       *f,
 
   g_assert_nonnull (build);
   cli = g_build_filename (build, "src", "backtest", "kantor-backtest", NULL);
-  g_file_set_contents (doc_path, holder_doc, -1, &error);
+  g_file_set_contents (doc_path, holder, -1, &error);
   g_assert_no_error (error);
 
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
@@ -258,10 +210,10 @@ static void
 test_symbol_and_strategy (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(JsonObject) sym = call (f, "\"type\": \"results_request\","
-                                    " \"request_type\": \"symbol_results\","
-                                    " \"session_id\": \"%s\", \"symbol\": \"ethusdt\"",
-                                    f->session_id);
+  g_autoptr(JsonObject) sym = test_client_callf (f->c, "\"type\": \"results_request\","
+                                                 " \"request_type\": \"symbol_results\","
+                                                 " \"session_id\": \"%s\", \"symbol\": \"ethusdt\"",
+                                                 f->session_id);
   g_autoptr(JsonObject) latest = NULL;
   g_autoptr(JsonObject) strat = NULL;
   g_autoptr(JsonObject) act = NULL;
@@ -284,16 +236,18 @@ test_symbol_and_strategy (Fixture       *f,
                                                "ticks_processed"), ==, 4);
 
   /* Without session_id: the latest session that traded the symbol. */
-  latest = call (f, "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
-                 " \"symbol\": \"BTCUSDT\"");
+  latest = test_client_callf (f->c, "\"type\": \"results_request\","
+                              " \"request_type\": \"symbol_results\", \"symbol\": \"BTCUSDT\"");
   test_assert_response (latest, "results");
   g_assert_cmpstr (json_object_get_string_member (data_of (latest), "session_id"), ==,
                    f->session_id);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (data_of (latest),
                                                                          "trades")), ==, 1);
 
-  strat = call (f, "\"type\": \"results_request\", \"request_type\": \"strategy_results\","
-                " \"strategy_name\": \"holder\", \"session_id\": \"%s\"", f->session_id);
+  strat = test_client_callf (f->c, "\"type\": \"results_request\","
+                             " \"request_type\": \"strategy_results\","
+                             " \"strategy_name\": \"holder\", \"session_id\": \"%s\"",
+                             f->session_id);
   test_assert_response (strat, "results");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (data_of (strat),
                                                                          "trades")), ==, 2);
@@ -301,8 +255,9 @@ test_symbol_and_strategy (Fixture       *f,
                                                                               "metrics"),
                                                "total_trades"), ==, 2);
 
-  act = call (f, "\"type\": \"results_request\", \"request_type\": \"strategy_results\","
-              " \"strategy_name\": \"holder\", \"symbol\": \"BTCUSDT\"");
+  act = test_client_callf (f->c, "\"type\": \"results_request\","
+                           " \"request_type\": \"strategy_results\","
+                           " \"strategy_name\": \"holder\", \"symbol\": \"BTCUSDT\"");
   test_assert_response (act, "results");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (data_of (act),
                                                                               "metrics"),
@@ -311,42 +266,46 @@ test_symbol_and_strategy (Fixture       *f,
                                                                          "trades")), ==, 1);
 }
 
-static void
-assert_error (JsonObject *reply,
-              const char *code,
-              const char *field)
+/* Each request refused, with the code and the field named: @session
+ * stands for the fixture's session id. */
+static const struct
 {
-  test_assert_error (reply, code);
-  g_assert_cmpstr (test_error_field (reply), ==, field);
-  json_object_unref (reply);
-}
+  const char *fields;
+  const char *code;
+  const char *field;
+} refused[] = {
+  { "", "validation_error", "request_type" },
+  { ", \"request_type\": \"everything\"", "validation_error", "request_type" },
+  { ", \"request_type\": \"session_results\"", "validation_error", "session_id" },
+  { ", \"request_type\": \"symbol_results\", \"session_id\": \"@session\"",
+    "validation_error", "symbol" },
+  { ", \"request_type\": \"strategy_results\"", "validation_error", "strategy_name" },
+  { ", \"request_type\": \"symbol_results\", \"session_id\": \"@session\","
+    " \"symbol\": \"XRPUSDT\"", "validation_error", "symbol" },
+  { ", \"request_type\": \"strategy_results\", \"session_id\": \"@session\","
+    " \"strategy_name\": \"pump_rider\"", "validation_error", "strategy_name" },
+  { ", \"request_type\": \"session_results\", \"session_id\": 5",
+    "validation_error", "session_id" },
+  { ", \"request_type\": \"session_results\", \"session_id\": \"nope\"",
+    "session_not_found", NULL },
+  { ", \"request_type\": \"symbol_results\", \"symbol\": \"DOGEUSDT\"",
+    "session_not_found", NULL },
+};
 
 static void
 test_errors (Fixture       *f,
              gconstpointer  data)
 {
-  assert_error (call (f, "\"type\": \"results_request\""), "validation_error", "request_type");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"everything\""),
-                "validation_error", "request_type");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"session_results\""),
-                "validation_error", "session_id");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
-                      " \"session_id\": \"%s\"", f->session_id), "validation_error", "symbol");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"strategy_results\""),
-                "validation_error", "strategy_name");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
-                      " \"session_id\": \"%s\", \"symbol\": \"XRPUSDT\"", f->session_id),
-                "validation_error", "symbol");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"strategy_results\","
-                      " \"session_id\": \"%s\", \"strategy_name\": \"pump_rider\"",
-                      f->session_id),
-                "validation_error", "strategy_name");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"session_results\","
-                      " \"session_id\": 5"), "validation_error", "session_id");
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"session_results\","
-                      " \"session_id\": \"nope\""), "session_not_found", NULL);
-  assert_error (call (f, "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
-                      " \"symbol\": \"DOGEUSDT\""), "session_not_found", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GString) fields = g_string_new (refused[i].fields);
+      g_autoptr(JsonObject) reply = NULL;
+
+      g_string_replace (fields, "@session", f->session_id, 0);
+      reply = test_client_callf (f->c, "\"type\": \"results_request\"%s", fields->str);
+      test_assert_error (reply, refused[i].code);
+      g_assert_cmpstr (test_error_field (reply), ==, refused[i].field);
+    }
 }
 
 int

@@ -9,6 +9,16 @@
 #include "monitor-fixture.h"
 
 void
+monitor_fixture_add (const char         *path,
+                     MonitorFixtureFunc  setup,
+                     MonitorFixtureFunc  test)
+{
+  g_test_add_vtable (path, sizeof (MonitorFixture), NULL,
+                     (GTestFixtureFunc) (setup != NULL ? setup : monitor_fixture_setup),
+                     (GTestFixtureFunc) test, (GTestFixtureFunc) monitor_fixture_teardown);
+}
+
+void
 monitor_fixture_setup (MonitorFixture *f,
                        gconstpointer   data)
 {
@@ -32,64 +42,23 @@ void
 monitor_fixture_teardown (MonitorFixture *f,
                           gconstpointer   data)
 {
-  GObject *client = G_OBJECT (f->client);
-
-  kantor_monitor_client_disconnect (f->client);
-  g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
-                   KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
-  /* Requests completing in idles may hold it a moment longer. */
-  g_object_add_weak_pointer (client, (gpointer *) &client);
-  g_clear_object (&f->client);
-  WAIT_UNTIL (client == NULL);
-
+  monitor_client_release (&f->client);
   test_server_teardown (&f->ts);
   g_assert_finalize_object (f->hub);
-}
-
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Wait;
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Wait *w = user_data;
-
-  w->ok = kantor_monitor_client_connect_finish (KANTOR_MONITOR_CLIENT (source), result,
-                                                &w->error);
-  w->done = TRUE;
-}
-
-static void
-login_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Wait *w = user_data;
-
-  w->ok = kantor_monitor_client_login_finish (KANTOR_MONITOR_CLIENT (source), result, &w->error);
-  w->done = TRUE;
 }
 
 void
 monitor_fixture_login (MonitorFixture *f)
 {
-  Wait w = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  kantor_monitor_client_connect_async (f->client, NULL, connect_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
-  g_assert_true (w.ok);
-
-  w = (Wait) { 0 };
-  kantor_monitor_client_login_async (f->client, TEST_USER, TEST_PASSWORD, NULL, login_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
+  ok = monitor_client_connect (f->client, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  ok = monitor_client_login (f->client, TEST_USER, TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED);
 }
@@ -124,38 +93,13 @@ monitor_fixture_trade (MonitorFixture *f,
   return kantor_stream_hub_publish_market_event (f->hub, &ev);
 }
 
-typedef struct
-{
-  gboolean    done;
-  JsonObject *reply;
-  GError     *error;
-} RequestWait;
-
-static void
-request_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  RequestWait *w = user_data;
-
-  w->reply = kantor_monitor_client_request_finish (KANTOR_MONITOR_CLIENT (source), result,
-                                                   &w->error);
-  w->done = TRUE;
-}
-
 JsonObject *
 monitor_fixture_request (MonitorFixture *f,
                          const char     *type,
                          JsonObject     *fields,
                          GError        **error)
 {
-  RequestWait w = { 0 };
-
-  kantor_monitor_client_request_async (f->client, type, fields, NULL, request_cb, &w);
-  WAIT_UNTIL (w.done);
-  if (w.error != NULL)
-    g_propagate_error (error, w.error);
-  return w.reply;
+  return monitor_client_request (f->client, type, fields, error);
 }
 
 void
@@ -167,4 +111,96 @@ monitor_fixture_drop_all (MonitorFixture *f,
   g_assert_cmpuint (connections->len, >, 0);
   for (guint i = 0; i < connections->len; i++)
     kantor_client_connection_close (g_ptr_array_index (connections, i), code, "Test drop");
+}
+
+/* Waiting on the client's calls ------------------------------------------- */
+
+void
+monitor_client_release (KantorMonitorClient **client)
+{
+  GObject *weak = G_OBJECT (*client);
+
+  kantor_monitor_client_disconnect (*client);
+  g_assert_cmpint (kantor_monitor_client_get_state (*client), ==,
+                   KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  g_clear_object (client);
+  WAIT_UNTIL (weak == NULL);
+}
+
+void
+monitor_keep_result (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+GAsyncResult *
+monitor_wait_result (GAsyncResult **slot)
+{
+  WAIT_UNTIL (*slot != NULL);
+  return *slot;
+}
+
+gboolean
+monitor_client_connect (KantorMonitorClient  *client,
+                        GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kantor_monitor_client_connect_async (client, NULL, monitor_keep_result, &result);
+  return kantor_monitor_client_connect_finish (client, monitor_wait_result (&result), error);
+}
+
+gboolean
+monitor_client_login (KantorMonitorClient  *client,
+                      const char           *username,
+                      const char           *password,
+                      GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kantor_monitor_client_login_async (client, username, password, NULL, monitor_keep_result,
+                                     &result);
+  return kantor_monitor_client_login_finish (client, monitor_wait_result (&result), error);
+}
+
+gboolean
+monitor_client_auth (KantorMonitorClient  *client,
+                     const char           *token,
+                     GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kantor_monitor_client_auth_async (client, token, NULL, monitor_keep_result, &result);
+  return kantor_monitor_client_auth_finish (client, monitor_wait_result (&result), error);
+}
+
+JsonObject *
+monitor_client_subscribe (KantorMonitorClient  *client,
+                          const char           *stream,
+                          JsonObject           *params,
+                          GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kantor_monitor_client_subscribe_async (client, stream, params, NULL, monitor_keep_result,
+                                         &result);
+  return kantor_monitor_client_subscribe_finish (client, monitor_wait_result (&result), error);
+}
+
+JsonObject *
+monitor_client_request (KantorMonitorClient  *client,
+                        const char           *type,
+                        JsonObject           *fields,
+                        GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kantor_monitor_client_request_async (client, type, fields, NULL, monitor_keep_result, &result);
+  return kantor_monitor_client_request_finish (client, monitor_wait_result (&result), error);
 }

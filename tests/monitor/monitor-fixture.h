@@ -20,6 +20,15 @@ typedef struct
   gint64               time_ms;
 } MonitorFixture;
 
+typedef void (*MonitorFixtureFunc) (MonitorFixture *f,
+                                    gconstpointer   data);
+
+/* g_test_add() of @test with @setup (NULL: monitor_fixture_setup()) and
+ * monitor_fixture_teardown(). */
+void         monitor_fixture_add       (const char         *path,
+                                        MonitorFixtureFunc  setup,
+                                        MonitorFixtureFunc  test);
+
 /* The hub has no feed: tests publish market events themselves, so every
  * value the monitor shows is known. Sessions' signals and alerts reach it
  * (kantor_stream_hub_follow_sessions()). */
@@ -42,6 +51,39 @@ JsonObject  *monitor_fixture_request   (MonitorFixture *f,
                                         const char     *type,
                                         JsonObject     *fields,
                                         GError        **error);
+
+/* The callback of an async call that keeps a ref on its result in the
+ * GAsyncResult * that @user_data points to, for the call's _finish() once
+ * monitor_wait_result() returns it. */
+void          monitor_keep_result      (GObject       *source,
+                                        GAsyncResult  *result,
+                                        gpointer       user_data);
+/* Waits until *@slot holds a result and returns it (transfer none: the
+ * slot keeps it). */
+GAsyncResult *monitor_wait_result      (GAsyncResult **slot);
+
+/* Disconnects *@client, drops the ref and waits until it is finalized
+ * (requests completing in idles may hold it a moment longer). */
+void         monitor_client_release    (KantorMonitorClient **client);
+
+/* Each makes one of @client's calls and waits for its end. */
+gboolean     monitor_client_connect    (KantorMonitorClient  *client,
+                                        GError              **error);
+gboolean     monitor_client_login      (KantorMonitorClient  *client,
+                                        const char           *username,
+                                        const char           *password,
+                                        GError              **error);
+gboolean     monitor_client_auth       (KantorMonitorClient  *client,
+                                        const char           *token,
+                                        GError              **error);
+JsonObject  *monitor_client_subscribe  (KantorMonitorClient  *client,
+                                        const char           *stream,
+                                        JsonObject           *params,
+                                        GError              **error);
+JsonObject  *monitor_client_request    (KantorMonitorClient  *client,
+                                        const char           *type,
+                                        JsonObject           *fields,
+                                        GError              **error);
 /* Closes every connection from the server's side with @code. */
 void         monitor_fixture_drop_all  (MonitorFixture *f,
                                         gushort         code);

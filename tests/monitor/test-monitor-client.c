@@ -11,47 +11,6 @@
 
 #include "monitor-fixture.h"
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Wait;
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Wait *w = user_data;
-
-  w->ok = kantor_monitor_client_connect_finish (KANTOR_MONITOR_CLIENT (source), result,
-                                                &w->error);
-  w->done = TRUE;
-}
-
-static void
-login_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Wait *w = user_data;
-
-  w->ok = kantor_monitor_client_login_finish (KANTOR_MONITOR_CLIENT (source), result, &w->error);
-  w->done = TRUE;
-}
-
-static void
-auth_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *w = user_data;
-
-  w->ok = kantor_monitor_client_auth_finish (KANTOR_MONITOR_CLIENT (source), result, &w->error);
-  w->done = TRUE;
-}
-
 static gboolean
 set_true (gpointer user_data)
 {
@@ -62,14 +21,16 @@ set_true (gpointer user_data)
 static void
 connect_only (MonitorFixture *f)
 {
-  Wait w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  kantor_monitor_client_connect_async (f->client, NULL, connect_cb, &w);
+  kantor_monitor_client_connect_async (f->client, NULL, monitor_keep_result, &result);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_CONNECTING);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
-  g_assert_true (w.ok);
+  ok = kantor_monitor_client_connect_finish (f->client, monitor_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
 }
@@ -79,8 +40,9 @@ static void
 test_login (MonitorFixture *f,
             gconstpointer   data)
 {
-  Wait w = { 0 };
+  g_autoptr(GError) error = NULL;
   guint notifies = 0;
+  gboolean ok;
 
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
@@ -90,23 +52,20 @@ test_login (MonitorFixture *f,
   g_assert_cmpstr (kantor_monitor_client_get_server_version (f->client), ==, PACKAGE_VERSION);
   g_assert_null (kantor_monitor_client_get_user (f->client));
 
-  kantor_monitor_client_login_async (f->client, TEST_USER, "wrong password", NULL, login_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, KANTOR_MONITOR_CLIENT_ERROR,
+  ok = monitor_client_login (f->client, TEST_USER, "wrong password", &error);
+  g_assert_error (error, KANTOR_MONITOR_CLIENT_ERROR,
                   KANTOR_MONITOR_CLIENT_ERROR_INVALID_CREDENTIALS);
-  g_assert_cmpstr (kantor_monitor_client_error_get_code (w.error), ==, "invalid_credentials");
-  g_assert_false (w.ok);
-  g_clear_error (&w.error);
+  g_assert_cmpstr (kantor_monitor_client_error_get_code (error), ==, "invalid_credentials");
+  g_assert_false (ok);
+  g_clear_error (&error);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
   g_assert_cmpint (kantor_monitor_client_get_expires_at (f->client), ==, 0);
 
   g_signal_connect_swapped (f->client, "notify::state", G_CALLBACK (g_atomic_int_inc), &notifies);
-  w = (Wait) { 0 };
-  kantor_monitor_client_login_async (f->client, TEST_USER, TEST_PASSWORD, NULL, login_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
-  g_assert_true (w.ok);
+  ok = monitor_client_login (f->client, TEST_USER, TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED);
   g_assert_cmpuint (notifies, ==, 1);
@@ -127,7 +86,6 @@ test_connect_refused (MonitorFixture *f,
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  Wait w = { 0 };
   guint16 port;
 
   /* A port that was free a moment ago. */
@@ -138,21 +96,17 @@ test_connect_refused (MonitorFixture *f,
   client = kantor_monitor_client_new (url);
   g_assert_cmpstr (kantor_monitor_client_get_url (client), ==, url);
 
-  kantor_monitor_client_connect_async (client, NULL, connect_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  g_clear_error (&w.error);
+  g_assert_false (monitor_client_connect (client, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&error);
   g_assert_cmpint (kantor_monitor_client_get_state (client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_DISCONNECTED);
 
   /* Not a WebSocket address. */
   g_clear_object (&client);
   client = kantor_monitor_client_new ("http://127.0.0.1:1/");
-  w = (Wait) { 0 };
-  kantor_monitor_client_connect_async (client, NULL, connect_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&w.error);
+  g_assert_false (monitor_client_connect (client, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
 /* Requests complete with the reply that echoes their id, also when
@@ -310,19 +264,6 @@ test_error_reply (MonitorFixture *f,
   g_assert_null (kantor_monitor_client_error_get_code (error));
 }
 
-static void
-cancelled_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Wait *w = user_data;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_request_finish (
-    KANTOR_MONITOR_CLIENT (source), result, &w->error);
-
-  w->ok = reply != NULL;
-  w->done = TRUE;
-}
-
 /* A cancelled request completes with CANCELLED whether or not its reply
  * came; the client goes on working. */
 static void
@@ -331,26 +272,28 @@ test_cancel (MonitorFixture *f,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) early = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) pong = NULL;
   g_autoptr(GError) error = NULL;
-  Wait w = { 0 };
 
   monitor_fixture_login (f);
 
-  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, cancellable, cancelled_cb,
-                                       &w);
+  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, cancellable,
+                                       monitor_keep_result, &result);
   g_cancellable_cancel (cancellable);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_false (w.ok);
-  g_clear_error (&w.error);
+  g_assert_null (kantor_monitor_client_request_finish (f->client, monitor_wait_result (&result),
+                                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
 
   g_cancellable_cancel (early);
-  w = (Wait) { 0 };
-  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, early, cancelled_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&w.error);
+  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, early, monitor_keep_result,
+                                       &result);
+  g_assert_null (kantor_monitor_client_request_finish (f->client, monitor_wait_result (&result),
+                                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
 
   pong = monitor_fixture_request (f, "heartbeat", NULL, &error);
   g_assert_no_error (error);
@@ -364,20 +307,17 @@ test_auth_token (MonitorFixture *f,
 {
   g_autoptr(KantorAuthGrant) grant = test_server_login (&f->ts, TEST_USER, TEST_PASSWORD);
   g_autofree char *forged = g_strconcat (grant->access_token, "x", NULL);
-  Wait w = { 0 };
+  g_autoptr(GError) error = NULL;
 
   connect_only (f);
-  kantor_monitor_client_auth_async (f->client, forged, NULL, auth_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_error (w.error, KANTOR_MONITOR_CLIENT_ERROR, KANTOR_MONITOR_CLIENT_ERROR_INVALID_TOKEN);
-  g_clear_error (&w.error);
+  g_assert_false (monitor_client_auth (f->client, forged, &error));
+  g_assert_error (error, KANTOR_MONITOR_CLIENT_ERROR, KANTOR_MONITOR_CLIENT_ERROR_INVALID_TOKEN);
+  g_clear_error (&error);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
 
-  w = (Wait) { 0 };
-  kantor_monitor_client_auth_async (f->client, grant->access_token, NULL, auth_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
+  g_assert_true (monitor_client_auth (f->client, grant->access_token, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (kantor_monitor_client_get_state (f->client), ==,
                    KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED);
   g_assert_cmpstr (kantor_monitor_client_get_user (f->client), ==, TEST_USER);
@@ -428,19 +368,6 @@ on_market_data (KantorMonitorClient *client,
   g_array_append_val (items->prices, price);
 }
 
-static void
-subscribe_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Wait *w = user_data;
-  g_autoptr(JsonObject) reply = kantor_monitor_client_subscribe_finish (
-    KANTOR_MONITOR_CLIENT (source), result, &w->error);
-
-  w->ok = reply != NULL;
-  w->done = TRUE;
-}
-
 /* The server drops the connection: the client reconnects, logs in again
  * with its token, resubscribes from the last seq it saw and so gets every
  * item published meanwhile exactly once. Pending requests fail with
@@ -454,20 +381,20 @@ test_reconnect (MonitorFixture *f,
   g_autoptr(JsonObject) params = json_object_new ();
   JsonArray *symbols = json_array_new ();
   g_autoptr(JsonObject) pong = NULL;
+  g_autoptr(JsonObject) subscribed = NULL;
+  g_autoptr(JsonObject) pending_reply = NULL;
+  g_autoptr(GAsyncResult) pending = NULL;
   g_autoptr(GError) error = NULL;
   guint64 first_seq, last_seq = 0;
-  Wait w = { 0 };
-  Wait pending = { 0 };
 
   monitor_fixture_login (f);
   g_signal_connect (f->client, "stream-item::market_data", G_CALLBACK (on_market_data), &items);
 
   json_array_add_string_element (symbols, "BTCUSDT");
   json_object_set_array_member (params, "symbols", symbols);
-  kantor_monitor_client_subscribe_async (f->client, "market_data", params, NULL, subscribe_cb,
-                                         &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
+  subscribed = monitor_client_subscribe (f->client, "market_data", params, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (subscribed);
   g_assert_true (kantor_monitor_client_is_subscribed (f->client, "market_data"));
 
   first_seq = monitor_fixture_trade (f, "BTCUSDT", 50000, 0, 0);
@@ -477,17 +404,17 @@ test_reconnect (MonitorFixture *f,
                     first_seq + 1);
 
   /* A request in flight when the connection goes. */
-  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, NULL, cancelled_cb,
+  kantor_monitor_client_request_async (f->client, "heartbeat", NULL, NULL, monitor_keep_result,
                                        &pending);
   monitor_fixture_drop_all (f, 1011);
   WAIT_UNTIL (kantor_monitor_client_get_state (f->client) !=
               KANTOR_MONITOR_CLIENT_STATE_AUTHENTICATED);
-  WAIT_UNTIL (pending.done);
+  pending_reply = kantor_monitor_client_request_finish (f->client, monitor_wait_result (&pending),
+                                                        &error);
   /* Either the pong made it before the close, or the request failed. */
-  if (!pending.ok)
-    g_assert_error (pending.error, KANTOR_MONITOR_CLIENT_ERROR,
-                    KANTOR_MONITOR_CLIENT_ERROR_CLOSED);
-  g_clear_error (&pending.error);
+  if (pending_reply == NULL)
+    g_assert_error (error, KANTOR_MONITOR_CLIENT_ERROR, KANTOR_MONITOR_CLIENT_ERROR_CLOSED);
+  g_clear_error (&error);
 
   /* Published while the client is away: fewer than a seed holds, so a
    * resubscription without resume_from would repeat older items. */
@@ -703,7 +630,6 @@ test_keepalive (MonitorFixture *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   gboolean waited = FALSE;
-  Wait w = { 0 };
   guint16 port;
 
   s.service = g_socket_service_new ();
@@ -718,9 +644,8 @@ test_keepalive (MonitorFixture *f,
   client = kantor_monitor_client_new (url);
   kantor_monitor_client_set_keepalive (client, 60, 120);
   kantor_monitor_client_set_reconnect_delays (client, 10, 10);
-  kantor_monitor_client_connect_async (client, NULL, connect_cb, &w);
-  WAIT_UNTIL (w.done);
-  g_assert_no_error (w.error);
+  g_assert_true (monitor_client_connect (client, &error));
+  g_assert_no_error (error);
   g_assert_cmpstr (kantor_monitor_client_get_server_version (client), ==, "silent");
 
   WAIT_UNTIL (kantor_monitor_client_get_state (client) != KANTOR_MONITOR_CLIENT_STATE_CONNECTED);
@@ -755,23 +680,18 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, MonitorFixture, NULL, monitor_fixture_setup, func, monitor_fixture_teardown)
-
-  ADD ("/kantor/monitor/client/login", test_login);
-  ADD ("/kantor/monitor/client/connect-refused", test_connect_refused);
-  ADD ("/kantor/monitor/client/request", test_request_reply);
-  ADD ("/kantor/monitor/client/concurrent", test_concurrent);
-  ADD ("/kantor/monitor/client/error", test_error_reply);
-  ADD ("/kantor/monitor/client/cancel", test_cancel);
-  ADD ("/kantor/monitor/client/auth-token", test_auth_token);
-  ADD ("/kantor/monitor/client/refresh", test_refresh);
-  ADD ("/kantor/monitor/client/refresh-refused", test_refresh_refused);
-  ADD ("/kantor/monitor/client/reconnect", test_reconnect);
-  ADD ("/kantor/monitor/client/reconnect-backoff", test_reconnect_backoff);
-  ADD ("/kantor/monitor/client/keepalive", test_keepalive);
-
-#undef ADD
+  monitor_fixture_add ("/kantor/monitor/client/login", NULL, test_login);
+  monitor_fixture_add ("/kantor/monitor/client/connect-refused", NULL, test_connect_refused);
+  monitor_fixture_add ("/kantor/monitor/client/request", NULL, test_request_reply);
+  monitor_fixture_add ("/kantor/monitor/client/concurrent", NULL, test_concurrent);
+  monitor_fixture_add ("/kantor/monitor/client/error", NULL, test_error_reply);
+  monitor_fixture_add ("/kantor/monitor/client/cancel", NULL, test_cancel);
+  monitor_fixture_add ("/kantor/monitor/client/auth-token", NULL, test_auth_token);
+  monitor_fixture_add ("/kantor/monitor/client/refresh", NULL, test_refresh);
+  monitor_fixture_add ("/kantor/monitor/client/refresh-refused", NULL, test_refresh_refused);
+  monitor_fixture_add ("/kantor/monitor/client/reconnect", NULL, test_reconnect);
+  monitor_fixture_add ("/kantor/monitor/client/reconnect-backoff", NULL, test_reconnect_backoff);
+  monitor_fixture_add ("/kantor/monitor/client/keepalive", NULL, test_keepalive);
 
   return g_test_run ();
 }

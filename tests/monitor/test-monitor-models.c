@@ -14,30 +14,14 @@
 #include "kantor-monitor-tickers.h"
 #include "monitor-fixture.h"
 
-/* Enters on the first trade of each symbol with a fixed notional and holds
- * until the session ends: every session makes one trade per symbol. */
-static const char holder_doc[] =
-  "{\"strategy_name\": \"holder\", \"enabled\": true, \"direction\": \"LONG\","
-  " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
-  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}]},"
-  " \"o1_cancel\": {\"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}],"
-  "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
-  "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 50},"
-  "   \"takeProfit\": {\"enabled\": false}},"
-  " \"ze1_close\": {\"conditions\": []},"
-  " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
-  "   \"closePosition\": false, \"logEvent\": true}},"
-  " \"global_limits\": {}}";
-
 static void
 setup (MonitorFixture *f,
        gconstpointer   data)
 {
+  g_autofree char *holder = test_holder_doc ("holder");
+
   monitor_fixture_setup (f, data);
-  test_server_put_strategy (&f->ts, holder_doc);
+  test_server_put_strategy (&f->ts, holder);
 }
 
 static JsonObject *
@@ -490,44 +474,6 @@ test_health (MonitorFixture *f,
 }
 
 
-static void
-daemon_connect_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (kantor_monitor_client_connect_finish (KANTOR_MONITOR_CLIENT (source), result,
-                                                       &error));
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
-daemon_login_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (kantor_monitor_client_login_finish (KANTOR_MONITOR_CLIENT (source), result,
-                                                     &error));
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
-daemon_request_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  *(JsonObject **) user_data = kantor_monitor_client_request_finish (
-    KANTOR_MONITOR_CLIENT (source), result, &error);
-  g_assert_no_error (error);
-}
-
 /* The real kantord, its own market feed and example strategies: every
  * model fills from what the daemon really streams. */
 static void
@@ -543,9 +489,9 @@ test_daemon (void)
   g_autoptr(JsonObject) stopped = NULL;
   const char *id;
   KantorMonitorTicker *btc;
+  g_autoptr(GError) error = NULL;
   TestDaemon *d;
-  gboolean done = FALSE;
-  GObject *weak;
+  gboolean ok;
 
   test_seed_root (root);
   d = test_daemon_start (root, NULL);
@@ -554,19 +500,18 @@ test_daemon (void)
   tickers = kantor_monitor_tickers_new (client, NULL);
   health = kantor_monitor_health_new (client);
 
-  kantor_monitor_client_connect_async (client, NULL, daemon_connect_cb, &done);
-  WAIT_UNTIL (done);
+  ok = monitor_client_connect (client, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
   g_assert_cmpstr (kantor_monitor_client_get_server_version (client), ==, PACKAGE_VERSION);
-  done = FALSE;
-  kantor_monitor_client_login_async (client, TEST_USER, TEST_PASSWORD, NULL, daemon_login_cb,
-                                     &done);
-  WAIT_UNTIL (done);
+  ok = monitor_client_login (client, TEST_USER, TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
 
   fields = parse_object ("{\"session_type\": \"paper\","
                          " \"strategy_config\": {\"pump_rider\": [\"BTCUSDT\"]}}");
-  kantor_monitor_client_request_async (client, "session_start", fields, NULL, daemon_request_cb,
-                                       &started);
-  WAIT_UNTIL (started != NULL);
+  started = monitor_client_request (client, "session_start", fields, &error);
+  g_assert_no_error (error);
   id = json_object_get_string_member (started, "session_id");
   WAIT_UNTIL (state_is (sessions, id, "running"));
 
@@ -582,9 +527,8 @@ test_daemon (void)
   json_object_unref (fields);
   fields = json_object_new ();
   json_object_set_string_member (fields, "session_id", id);
-  kantor_monitor_client_request_async (client, "session_stop", fields, NULL, daemon_request_cb,
-                                       &stopped);
-  WAIT_UNTIL (stopped != NULL);
+  stopped = monitor_client_request (client, "session_stop", fields, &error);
+  g_assert_no_error (error);
   WAIT_UNTIL (state_is (sessions, id, "stopped") &&
               kantor_monitor_session_get_has_results (kantor_monitor_sessions_lookup (sessions,
                                                                                       id)));
@@ -599,11 +543,7 @@ test_daemon (void)
   g_clear_object (&sessions);
   g_clear_object (&tickers);
   g_clear_object (&health);
-  kantor_monitor_client_disconnect (client);
-  weak = G_OBJECT (client);
-  g_object_add_weak_pointer (weak, (gpointer *) &weak);
-  g_clear_object (&client);
-  WAIT_UNTIL (weak == NULL);
+  monitor_client_release (&client);
   test_remove_tree (root);
 }
 
@@ -613,19 +553,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, MonitorFixture, NULL, setup, func, monitor_fixture_teardown)
-
-  ADD ("/kantor/monitor/sessions/backtest", test_sessions_backtest);
-  ADD ("/kantor/monitor/sessions/paper", test_sessions_paper);
-  ADD ("/kantor/monitor/sessions/reconnect", test_sessions_reconnect);
-  ADD ("/kantor/monitor/tickers/market-data", test_tickers);
-  ADD ("/kantor/monitor/tickers/filtered", test_tickers_filtered);
-  ADD ("/kantor/monitor/log/alerts-and-signals", test_event_log);
-  ADD ("/kantor/monitor/log/connection", test_event_log_connection);
-  ADD ("/kantor/monitor/health", test_health);
-
-#undef ADD
+  monitor_fixture_add ("/kantor/monitor/sessions/backtest", setup, test_sessions_backtest);
+  monitor_fixture_add ("/kantor/monitor/sessions/paper", setup, test_sessions_paper);
+  monitor_fixture_add ("/kantor/monitor/sessions/reconnect", setup, test_sessions_reconnect);
+  monitor_fixture_add ("/kantor/monitor/tickers/market-data", setup, test_tickers);
+  monitor_fixture_add ("/kantor/monitor/tickers/filtered", setup, test_tickers_filtered);
+  monitor_fixture_add ("/kantor/monitor/log/alerts-and-signals", setup, test_event_log);
+  monitor_fixture_add ("/kantor/monitor/log/connection", setup, test_event_log_connection);
+  monitor_fixture_add ("/kantor/monitor/health", setup, test_health);
 
   g_test_add_func ("/kantor/monitor/daemon", test_daemon);
 
