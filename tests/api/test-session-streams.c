@@ -15,22 +15,6 @@
 #include "test-utils.h"
 
 /* Buys at once (price > 0) and holds until the session ends. */
-static const char holder_doc[] =
-  "{\"strategy_name\": \"holder\", \"enabled\": true, \"direction\": \"LONG\","
-  " \"indicators\": {\"price\": {\"type\": \"PRICE\"}},"
-  " \"s1_signal\": {\"conditions\": [{\"id\": \"a\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}]},"
-  " \"o1_cancel\": {\"conditions\": []},"
-  " \"z1_entry\": {\"conditions\": [{\"id\": \"b\", \"indicatorId\": \"price\","
-  "   \"operator\": \">\", \"value\": 0}],"
-  "   \"positionSize\": {\"type\": \"fixed\", \"value\": 1000},"
-  "   \"stopLoss\": {\"enabled\": true, \"offsetPercent\": 50},"
-  "   \"takeProfit\": {\"enabled\": false}},"
-  " \"ze1_close\": {\"conditions\": []},"
-  " \"emergency_exit\": {\"conditions\": [], \"actions\": {\"cancelPending\": false,"
-  "   \"closePosition\": false, \"logEvent\": true}},"
-  " \"global_limits\": {}}";
-
 typedef struct
 {
   TestServer             ts;
@@ -65,7 +49,8 @@ setup (Fixture       *f,
        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) doc = json_from_string (holder_doc, NULL);
+  g_autofree char *holder = test_holder_doc ("holder");
+  g_autoptr(JsonNode) doc = json_from_string (holder, NULL);
   g_autofree char *db = NULL;
   g_autofree char *dir = NULL;
 
