@@ -17,6 +17,10 @@
 #
 # KANTOR_BENCH_EVENTS (default 30000000), KANTOR_BENCH_E2E_EVENTS (default
 # 10000000) and KANTOR_BENCH_DUMP_EVENTS (default 2000000) scale the runs.
+# KANTOR_BENCH_REFERENCE_BACKTEST, another kantor-backtest binary (an
+# earlier build), is replayed over the same collections right before this
+# one: the end-to-end lines then carry its rate, the ratio to it, and
+# whether it computed the same results_hash.
 
 set -euo pipefail
 
@@ -59,34 +63,52 @@ trap 'rm -rf "$tmp"' EXIT
 
 # end_to_end NAME [trades-only]: writes a collection, replays it with
 # kantor-backtest, prints one JSON line.
+# replay BINARY DIR: a warm-up run (the file pages are warm after writing;
+# this makes sure), then the measured one; sets stats, hash, start, end.
+replay() {
+  "$1" --strategy "$strategy" --data "$2" --json >/dev/null
+  start=$(date +%s.%N)
+  "$1" --strategy "$strategy" --data "$2" --json --stats >"$tmp/out.json" 2>"$tmp/stats.json"
+  end=$(date +%s.%N)
+  stats=$(tail -n 1 "$tmp/stats.json")
+  hash=$(field results_hash "$(cat "$tmp/out.json")")
+}
+
 end_to_end() {
   local name=$1 dir="$tmp/$1"
   shift
-  local written bytes start end stats e2e_trades run_s wall_s
+  local written bytes start end stats hash e2e_trades run_s wall_s reference=""
 
   written=$("$bench" write-collection "$dir" "$e2e_events" "$@")
   bytes=$(du -sb "$dir" | cut -f1)
+  e2e_trades=$(field trades "$written")
 
-  # The file pages are warm after writing; run once to be sure, then measure.
-  "$backtest" --strategy "$strategy" --data "$dir" --json >/dev/null
-  start=$(date +%s.%N)
-  "$backtest" --strategy "$strategy" --data "$dir" --json --stats \
-    >"$tmp/out.json" 2>"$tmp/stats.json"
-  end=$(date +%s.%N)
-  stats=$(tail -n 1 "$tmp/stats.json")
+  if [ -n "${KANTOR_BENCH_REFERENCE_BACKTEST:-}" ]; then
+    local ref_hash ref_s
+    replay "$KANTOR_BENCH_REFERENCE_BACKTEST" "$dir"
+    ref_hash=$hash
+    ref_s=$(field cpu_s "$stats")
+  fi
+  replay "$backtest" "$dir"
   rm -rf "$dir"
 
-  e2e_trades=$(field trades "$written")
   run_s=$(field cpu_s "$stats")
   wall_s=$(field elapsed_s "$stats")
-  printf '{"name":"%s","events":%s,"trades":%s,"bytes":%s,"cpu_s":%s,"wall_s":%s,"process_wall_s":%s,"trades_per_s":%s,"trades_per_s_wall":%s,"mb_per_s":%s,"peak_rss_kb":%s,"goal_trades_per_s":5000000,"ratio_to_goal":%s}\n' \
+  if [ -n "${KANTOR_BENCH_REFERENCE_BACKTEST:-}" ]; then
+    reference=$(printf ',"reference_trades_per_s":%s,"ratio_to_reference":%s,%s' \
+      "$(awk -v t="$e2e_trades" -v s="$ref_s" 'BEGIN { printf "%.0f", t / s }')" \
+      "$(awk -v a="$ref_s" -v b="$run_s" 'BEGIN { printf "%.3f", a / b }')" \
+      "\"same_results_as_reference\":$([ "$ref_hash" = "$hash" ] && echo true || echo false)")
+  fi
+  printf '{"name":"%s","events":%s,"trades":%s,"bytes":%s,"cpu_s":%s,"wall_s":%s,"process_wall_s":%s,"trades_per_s":%s,"trades_per_s_wall":%s,"mb_per_s":%s,"peak_rss_kb":%s,"results_hash":"%s","goal_trades_per_s":5000000,"ratio_to_goal":%s%s}\n' \
     "$name" "$(field events "$written")" "$e2e_trades" "$bytes" "$run_s" "$wall_s" \
     "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
     "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.0f", t / s }')" \
     "$(awk -v t="$e2e_trades" -v s="$wall_s" 'BEGIN { printf "%.0f", t / s }')" \
     "$(awk -v b="$bytes" -v s="$run_s" 'BEGIN { printf "%.0f", b / s / 1e6 }')" \
-    "$(field peak_rss_kb "$stats")" \
-    "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.3f", t / s / 5e6 }')"
+    "$(field peak_rss_kb "$stats")" "$hash" \
+    "$(awk -v t="$e2e_trades" -v s="$run_s" 'BEGIN { printf "%.3f", t / s / 5e6 }')" \
+    "$reference"
 }
 
 # A recording as kantord writes it: trades and 3-level book updates (two

@@ -27,9 +27,15 @@ typedef struct
 {
   KantorCsvReader   *reader;
   KantorMarketEvent  next;
-  gint64             last_time_ms;
+  gint64             last_time_ms;  /* G_MININT64 before the first row */
   gboolean           started;
+  gsize              max_line;      /* the reader's, for rows read past it */
+  KantorMarketEvent *run;           /* rows parsed ahead (stream_fill_run()) */
 } Stream;
+
+/* Rows parsed ahead per file: enough that the per-call costs vanish,
+ * few enough that the events stay in the cache until merged. */
+#define RUN_LENGTH 32
 
 struct _KantorCollectionSource
 {
@@ -303,9 +309,184 @@ stream_scan_line (Stream     *stream,
   return TRUE;
 }
 
+/* ",number" of the common shape, its value kept or only checked. */
+static inline gboolean
+next_unsigned (const char **p,
+               double      *value)
+{
+  if (**p != ',')
+    return FALSE;
+  (*p)++;
+  return kantor_csv_scan_padded_unsigned (p, value);
+}
+
+static inline gboolean
+skip_unsigned (const char **p)
+{
+  if (**p != ',')
+    return FALSE;
+  (*p)++;
+  return kantor_csv_skip_padded_unsigned (p);
+}
+
+/* levels_valid() for numbers already known to be finite and >= 0. */
+static inline gboolean
+levels_ordered (const double    *v,
+                gboolean         descending,
+                KantorBookLevel *levels)
+{
+  gboolean gap = FALSE;
+  guint i;
+
+  for (i = 0; i < KANTOR_BOOK_LEVELS; i++)
+    {
+      double price = v[2 * i], qty = v[2 * i + 1];
+
+      if (qty == 0)
+        gap = TRUE;
+      else if (gap || price == 0
+               || (i > 0 && (descending ? price >= v[2 * i - 2] : price <= v[2 * i - 2])))
+        return FALSE;
+      levels[i].price = price;
+      levels[i].qty = qty;
+    }
+  return TRUE;
+}
+
+/* Where a row parsed by the padded scanners ends: they stop at the first
+ * byte they do not take, which may lie past the data (in the padding, or
+ * in stale bytes of the buffer), so only a line end inside the data makes
+ * the row whole. The start of the next row, or NULL. */
+static inline const char *
+row_end (const char *p,
+         const char *line,
+         const char *data_end,
+         gsize       max_line)
+{
+  const char *end = p;
+
+  if (G_UNLIKELY (p < data_end && *p == '\r'))
+    p++;
+  if (G_UNLIKELY (!(p < data_end && *p == '\n') || (gsize) (end - line) > max_line))
+    return NULL;
+  return p + 1;
+}
+
+/* The hot path of the hot path, straight from the reader's buffer, for
+ * rows whose numbers all have the common shape
+ * (kantor_csv_scan_padded_unsigned()): the reader's padding lets each
+ * field be read eight bytes at a time without a bound check, the line end
+ * is found by the parse itself rather than by a search beforehand, and
+ * the columns that are only validated (quote_volume; best_bid, best_ask,
+ * spread) have their shape checked without a value being computed: any
+ * such number is finite and >= 0. Each returns the start of the next row
+ * with @ev filled and *@last_time_ms moved on, or NULL (nothing changed
+ * but @ev) when anything is off, even only that the row is not all in the
+ * buffer yet: stream_scan_line() or reading field by field then decides. */
+static inline const char *
+scan_trade_row (const char        *line,
+                const char        *data_end,
+                gsize              max_line,
+                gint64            *last_time_ms,
+                KantorMarketEvent *ev)
+{
+  const char *p = line;
+  double price, volume;
+  gint64 t;
+
+  if (!kantor_csv_scan_padded_seconds_ms (&p, &t) || t < *last_time_ms
+      || !next_unsigned (&p, &price) || !next_unsigned (&p, &volume) || !skip_unsigned (&p)
+      || price == 0 || volume == 0)
+    return NULL;
+  p = row_end (p, line, data_end, max_line);
+  if (p == NULL)
+    return NULL;
+
+  ev->time_ms = t;
+  ev->price = price;
+  ev->volume = volume;
+  *last_time_ms = t;
+  return p;
+}
+
+static inline const char *
+scan_book_row (const char        *line,
+               const char        *data_end,
+               gsize              max_line,
+               gint64            *last_time_ms,
+               KantorMarketEvent *ev)
+{
+  const char *p = line;
+  double v[4 * KANTOR_BOOK_LEVELS];
+  gint64 t;
+  guint i;
+
+  if (!kantor_csv_scan_padded_seconds_ms (&p, &t) || t < *last_time_ms)
+    return NULL;
+  for (i = 0; i < G_N_ELEMENTS (v); i++)
+    if (!next_unsigned (&p, &v[i]))
+      return NULL;
+  if (!skip_unsigned (&p) || !skip_unsigned (&p) || !skip_unsigned (&p)
+      || !levels_ordered (v, TRUE, ev->bids) || !levels_ordered (v + 6, FALSE, ev->asks))
+    return NULL;
+  p = row_end (p, line, data_end, max_line);
+  if (p == NULL)
+    return NULL;
+
+  ev->time_ms = t;
+  *last_time_ms = t;
+  return p;
+}
+
+/* Parses as many rows as the fast path takes, up to RUN_LENGTH, into
+ * stream->run: a tight loop per file rather than a call per row, and the
+ * lines consumed from the reader at once. Returns how many. */
+static guint
+stream_fill_run (Stream *stream)
+{
+  KantorMarketEvent *run = stream->run;
+  const char *data_end;
+  const char *start = kantor_csv_reader_peek (stream->reader, &data_end);
+  const char *line = start;
+  gint64 last_time_ms = stream->last_time_ms;
+  gsize max_line = stream->max_line;
+  guint n = 0;
+
+  if (run[0].kind == KANTOR_EVENT_TRADE)
+    {
+      for (; n < RUN_LENGTH; n++)
+        {
+          const char *next = scan_trade_row (line, data_end, max_line, &last_time_ms, &run[n]);
+
+          if (next == NULL)
+            break;
+          line = next;
+        }
+    }
+  else
+    {
+      for (; n < RUN_LENGTH; n++)
+        {
+          const char *next = scan_book_row (line, data_end, max_line, &last_time_ms, &run[n]);
+
+          if (next == NULL)
+            break;
+          line = next;
+        }
+    }
+
+  if (n > 0)
+    {
+      kantor_csv_reader_consume_lines (stream->reader, line - start, n);
+      stream->started = TRUE;
+      stream->last_time_ms = last_time_ms;
+    }
+  return n;
+}
+
 /* Reads the next row of @stream into stream->next; FALSE at the end (error
  * unset) or on an error. */
-static gboolean
+static G_GNUC_NO_INLINE gboolean
 stream_advance (Stream  *stream,
                 GError **error)
 {
@@ -327,7 +508,7 @@ stream_advance (Stream  *stream,
                  kantor_csv_reader_get_name (reader), kantor_csv_reader_get_line_number (reader));
       return FALSE;
     }
-  if (G_LIKELY (stream_scan_line (stream, line, length)))
+  if (stream_scan_line (stream, line, length))
     return TRUE;
 
   /* Field by field: the same checks, each with its own message. */
@@ -372,14 +553,24 @@ stream_advance (Stream  *stream,
 }
 
 static const KantorMarketEvent *
-advance_stream (gpointer   user_data,
-                guint      index,
-                GError   **error)
+fill_stream (gpointer   user_data,
+             guint      index,
+             gsize     *n_events,
+             GError   **error)
 {
   KantorCollectionSource *self = user_data;
   Stream *stream = &self->streams[index];
 
-  return stream_advance (stream, error) ? &stream->next : NULL;
+  *n_events = stream_fill_run (stream);
+  if (G_LIKELY (*n_events > 0))
+    return stream->run;
+
+  /* A row of another shape, one cut by the end of the buffer, or a bad
+   * one: it alone, the careful way. */
+  if (!stream_advance (stream, error))
+    return NULL;
+  *n_events = 1;
+  return &stream->next;
 }
 
 static gsize
@@ -415,7 +606,10 @@ kantor_collection_source_finalize (GObject *object)
   /* Every slot, not only the first n_streams: construction may fail with
    * book readers still in the upper half. */
   for (i = 0; self->streams != NULL && i < 2 * self->n_symbols; i++)
-    g_clear_pointer (&self->streams[i].reader, kantor_csv_reader_free);
+    {
+      g_clear_pointer (&self->streams[i].reader, kantor_csv_reader_free);
+      g_clear_pointer (&self->streams[i].run, g_free);
+    }
   g_free (self->streams);
   g_free (self->symbols);
   g_clear_pointer (&self->merge, kantor_stream_merge_free);
@@ -441,6 +635,26 @@ compare_strings (gconstpointer a,
                  gconstpointer b)
 {
   return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Everything but the reader, which is open. */
+static void
+stream_init (Stream          *stream,
+             KantorEventKind  kind,
+             const char      *symbol)
+{
+  guint i;
+
+  stream->next.kind = kind;
+  stream->next.symbol = symbol;
+  stream->last_time_ms = G_MININT64;
+  stream->max_line = kantor_csv_reader_get_max_line_length (stream->reader);
+  stream->run = g_new0 (KantorMarketEvent, RUN_LENGTH);
+  for (i = 0; i < RUN_LENGTH; i++)
+    {
+      stream->run[i].kind = kind;
+      stream->run[i].symbol = symbol;
+    }
 }
 
 static KantorCsvReader *
@@ -603,8 +817,7 @@ kantor_collection_source_new (const char          *path,
       trades->reader = open_with_header (prices, prices_header, error);
       if (trades->reader == NULL)
         return NULL;
-      trades->next.kind = KANTOR_EVENT_TRADE;
-      trades->next.symbol = symbol;
+      stream_init (trades, KANTOR_EVENT_TRADE, symbol);
       self->n_streams++;
 
       if (g_file_test (book, G_FILE_TEST_EXISTS))
@@ -614,8 +827,7 @@ kantor_collection_source_new (const char          *path,
           books->reader = open_with_header (book, book_header, error);
           if (books->reader == NULL)
             return NULL;
-          books->next.kind = KANTOR_EVENT_BOOK;
-          books->next.symbol = symbol;
+          stream_init (books, KANTOR_EVENT_BOOK, symbol);
         }
     }
 
@@ -632,7 +844,7 @@ kantor_collection_source_new (const char          *path,
             memset (books, 0, sizeof *books);
         }
     }
-  self->merge = kantor_stream_merge_new (self->n_streams, advance_stream, self);
+  self->merge = kantor_stream_merge_new_for_runs (self->n_streams, fill_stream, self);
 
   return KANTOR_MARKET_SOURCE (g_steal_pointer (&self));
 }
@@ -647,5 +859,8 @@ kantor_collection_source_set_max_line_length (KantorCollectionSource *self,
   g_return_if_fail (!kantor_stream_merge_is_primed (self->merge));
 
   for (i = 0; i < self->n_streams; i++)
-    kantor_csv_reader_set_max_line_length (self->streams[i].reader, max_length);
+    {
+      kantor_csv_reader_set_max_line_length (self->streams[i].reader, max_length);
+      self->streams[i].max_line = max_length;
+    }
 }

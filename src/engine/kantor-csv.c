@@ -22,7 +22,8 @@ struct _KantorCsvReader
   GInputStream *stream;
   char         *name;
   char         *buf;
-  gsize         capacity;   /* bytes of buf usable for data (one more is kept for a NUL) */
+  gsize         capacity;   /* bytes of buf usable for data (one more is kept for a NUL,
+                             * then KANTOR_CSV_PADDING zeros) */
   gsize         len;        /* bytes of data in buf */
   gsize         pos;        /* start of the next line */
   gsize         max_line;
@@ -41,10 +42,19 @@ struct _KantorCsvReader
 static void
 reader_alloc (KantorCsvReader *self)
 {
+  gsize old_size = self->buf != NULL ? self->capacity + 1 + KANTOR_CSV_PADDING : 0;
+  gsize size;
+
   /* After moving a partial line (at most max_line bytes) to the front there
    * is always a whole block free. */
   self->capacity = MAX (self->max_line + READ_BLOCK, self->len);
-  self->buf = g_realloc (self->buf, self->capacity + 1);
+  size = self->capacity + 1 + KANTOR_CSV_PADDING;
+  self->buf = g_realloc (self->buf, size);
+  /* Defined bytes past the data: the padded scanners read a few of them
+   * (their values never change a result), and memory checkers are right
+   * to flag reads of uninitialised ones. */
+  if (size > old_size)
+    memset (self->buf + old_size, 0, size - old_size);
 }
 
 KantorCsvReader *
@@ -284,6 +294,39 @@ kantor_csv_reader_next_line (KantorCsvReader  *self,
   *line_out = line;
   *length = line_len;
   return TRUE;
+}
+
+const char *
+kantor_csv_reader_peek (KantorCsvReader  *self,
+                        const char      **end)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (G_UNLIKELY (self->failed))
+    {
+      /* Nothing to parse: the caller goes on to next_line(), which fails. */
+      *end = self->buf + self->pos;
+      return *end;
+    }
+  *end = self->buf + self->len;
+  return self->buf + self->pos;
+}
+
+void
+kantor_csv_reader_consume_lines (KantorCsvReader *self,
+                                 gsize            length,
+                                 guint            n_lines)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (length > 0 && length <= self->len - self->pos);
+  g_return_if_fail (self->buf[self->pos + length - 1] == '\n');
+
+  self->pos += length;
+  self->line += n_lines;
+  /* The consumed line is nobody's current line: nothing to split. */
+  self->line_len = 0;
+  self->n_fields = 0;
+  self->unterminated = FALSE;
 }
 
 gboolean
@@ -679,6 +722,34 @@ kantor_csv_parse_seconds_ms (const char *str,
 
   *time_ms = seconds * 1000 + millis;
   return TRUE;
+}
+
+gboolean
+kantor_csv_scan_padded_exponent_tail (const char **cursor,
+                                      guint        end,
+                                      guint64      mantissa,
+                                      guint        n_frac,
+                                      double      *value)
+{
+#ifdef KANTOR_CSV_SWAR
+  const char *q = *cursor + end;
+  int exponent, scale;
+
+  if (!kantor_csv_scan_padded_exponent (&q, &exponent))
+    return FALSE;
+  /* Exponent and decimals together: a power of ten that is exact. */
+  scale = (int) n_frac - exponent;
+  if (scale < -22 || scale > 22)
+    return FALSE;
+  if (scale >= 0)
+    *value = (double) (gint64) mantissa / kantor_csv_exact_powers_of_ten[scale];
+  else
+    *value = (double) (gint64) mantissa * kantor_csv_exact_powers_of_ten[-scale];
+  *cursor = q;
+  return TRUE;
+#else
+  return FALSE;
+#endif
 }
 
 /* Reads a run of digits at @p into @mantissa; returns the end of the run. */

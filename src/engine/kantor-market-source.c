@@ -228,12 +228,29 @@ struct _KantorStreamMerge
 {
   KantorMergeHeap           *heap;
   const KantorMarketEvent  **current;  /* per stream, its next event */
+  const KantorMarketEvent  **run_end;  /* per stream, the end of the run holding it */
   guint                      n_streams;
-  KantorStreamAdvanceFunc    advance;
+  KantorStreamAdvanceFunc    advance;  /* one of these two */
+  KantorStreamFillFunc       fill;
   gpointer                   user_data;
   gboolean                   primed;
   GError                    *failure;  /* once set, every later read reports it */
 };
+
+static KantorStreamMerge *
+stream_merge_new (guint    n_streams,
+                  gpointer user_data)
+{
+  KantorStreamMerge *self = g_new0 (KantorStreamMerge, 1);
+
+  self->heap = kantor_merge_heap_new (n_streams);
+  self->current = g_new0 (const KantorMarketEvent *, MAX (n_streams, 1));
+  self->run_end = g_new0 (const KantorMarketEvent *, MAX (n_streams, 1));
+  self->n_streams = n_streams;
+  self->user_data = user_data;
+
+  return self;
+}
 
 KantorStreamMerge *
 kantor_stream_merge_new (guint                   n_streams,
@@ -244,13 +261,22 @@ kantor_stream_merge_new (guint                   n_streams,
 
   g_return_val_if_fail (advance != NULL, NULL);
 
-  self = g_new0 (KantorStreamMerge, 1);
-  self->heap = kantor_merge_heap_new (n_streams);
-  self->current = g_new0 (const KantorMarketEvent *, MAX (n_streams, 1));
-  self->n_streams = n_streams;
+  self = stream_merge_new (n_streams, user_data);
   self->advance = advance;
-  self->user_data = user_data;
+  return self;
+}
 
+KantorStreamMerge *
+kantor_stream_merge_new_for_runs (guint                n_streams,
+                                  KantorStreamFillFunc fill,
+                                  gpointer             user_data)
+{
+  KantorStreamMerge *self;
+
+  g_return_val_if_fail (fill != NULL, NULL);
+
+  self = stream_merge_new (n_streams, user_data);
+  self->fill = fill;
   return self;
 }
 
@@ -262,8 +288,31 @@ kantor_stream_merge_free (KantorStreamMerge *self)
 
   kantor_merge_heap_free (self->heap);
   g_free (self->current);
+  g_free (self->run_end);
   g_clear_error (&self->failure);
   g_free (self);
+}
+
+/* The next run of @stream into current[] and run_end[]; FALSE at its end
+ * or on a failure (kept in self->failure). */
+static inline gboolean
+stream_merge_fetch (KantorStreamMerge *self,
+                    guint              stream)
+{
+  const KantorMarketEvent *next;
+  gsize n = 1;
+
+  if (self->fill != NULL)
+    next = self->fill (self->user_data, stream, &n, &self->failure);
+  else
+    next = self->advance (self->user_data, stream, &self->failure);
+  if (next == NULL)
+    return FALSE;
+
+  g_assert (n > 0);
+  self->current[stream] = next;
+  self->run_end[stream] = next + n;
+  return TRUE;
 }
 
 gboolean
@@ -279,13 +328,8 @@ kantor_stream_merge_prime (KantorStreamMerge  *self,
       self->primed = TRUE;
       for (i = 0; i < self->n_streams && self->failure == NULL; i++)
         {
-          const KantorMarketEvent *next = self->advance (self->user_data, i, &self->failure);
-
-          if (next != NULL)
-            {
-              self->current[i] = next;
-              kantor_merge_heap_push (self->heap, i, next->time_ms);
-            }
+          if (stream_merge_fetch (self, i))
+            kantor_merge_heap_push (self->heap, i, self->current[i]->time_ms);
         }
     }
 
@@ -323,22 +367,44 @@ kantor_stream_merge_read (KantorStreamMerge  *self,
   while (self->failure == NULL && n < n_events && heap->size > 0)
     {
       guint index = heap->entries[0].stream;
-      const KantorMarketEvent *next;
+      const KantorMarketEvent *cur = self->current[index];
+      const KantorMarketEvent *end = self->run_end[index];
+      gint64 bound_time = G_MAXINT64;
+      guint bound_stream = G_MAXUINT;
 
-      events[n++] = *self->current[index];
+      /* The top stream's events go out while they come before the
+       * runner-up's (the smaller of the root's children): one comparison
+       * per event, the heap untouched. */
+      if (heap->size > 1)
+        {
+          const HeapEntry *second = &heap->entries[1];
 
+          if (heap->size > 2 && entry_less (&heap->entries[2], second))
+            second = &heap->entries[2];
+          bound_time = second->time_ms;
+          bound_stream = second->stream;
+        }
+      do
+        events[n++] = *cur++;
+      while (n < n_events && cur < end
+             && (cur->time_ms < bound_time
+                 || (cur->time_ms == bound_time && index < bound_stream)));
+
+      if (cur < end)
+        {
+          HeapEntry entry = { cur->time_ms, index };
+
+          self->current[index] = cur;
+          sift_down (heap, entry);
+        }
       /* A bad row ends the source for good: reading on past it would hand
        * out the other streams' events without this one's. What came before
        * it in this batch is still handed out; the error comes with the
        * next call, and with every call after. */
-      next = self->advance (self->user_data, index, &self->failure);
-      if (next != NULL)
+      else if (stream_merge_fetch (self, index))
         {
-          /* One sift instead of a pop and a push: the stream usually stays
-           * at the top (one symbol, or bursts from one file). */
-          HeapEntry entry = { next->time_ms, index };
+          HeapEntry entry = { self->current[index]->time_ms, index };
 
-          self->current[index] = next;
           sift_down (heap, entry);
         }
       else

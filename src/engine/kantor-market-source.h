@@ -102,8 +102,21 @@ typedef const KantorMarketEvent *(*KantorStreamAdvanceFunc) (gpointer   user_dat
                                                              guint      stream,
                                                              GError   **error);
 
+/* The same for streams that have their next events at hand in runs: sets
+ * *@n_events to how many follow each other at the pointer returned (at
+ * least one, in time order, valid until the next call for that stream);
+ * NULL at the stream's end, or on an error with @error set. A run costs
+ * the merge one comparison per event while the stream stays ahead. */
+typedef const KantorMarketEvent *(*KantorStreamFillFunc)    (gpointer   user_data,
+                                                             guint      stream,
+                                                             gsize     *n_events,
+                                                             GError   **error);
+
 KantorStreamMerge  *kantor_stream_merge_new          (guint                    n_streams,
                                                       KantorStreamAdvanceFunc  advance,
+                                                      gpointer                 user_data);
+KantorStreamMerge  *kantor_stream_merge_new_for_runs (guint                    n_streams,
+                                                      KantorStreamFillFunc     fill,
                                                       gpointer                 user_data);
 void                kantor_stream_merge_free         (KantorStreamMerge       *self);
 /* Fetches every stream's first event, once; the first read does it when

@@ -344,6 +344,324 @@ test_scan_agrees (void)
     }
 }
 
+/* The padded scanners against an independent reading of the same text:
+ * which shapes they must take, and for what they take, the same double
+ * as strtod() for the same bytes, whatever follows them. */
+static gsize
+count_digits (const char *p)
+{
+  gsize n = 0;
+
+  while (g_ascii_isdigit (p[n]))
+    n++;
+  return n;
+}
+
+static void
+random_decimal_text (char  *text,
+                     gsize *len)
+{
+  static const char * const edges[] = {
+    "0", "0.0", "00", "0.00000001", "1", "1.", ".5", "-1.5", "-0", "1e-8", "1E5", "+1",
+    "0000000.1", "1234567", "12345678", "9999999.9999999", "1234567.1234567",
+    "1234567.12345678", "1.2345678901234", "1.23456789012345", "0.0000000000001",
+    "9007199254.740993", "4503599.627370497", "1.5.3", "12,5", "2970.697", "0.03307",
+    "50002.79", "0.1", "0.3", "7.", "", "..", "1..2",
+  };
+  static const char junk[] = "0123456789.-+eE x,";
+  gsize k = 0;
+  guint mode = g_test_rand_int_range (0, 10);
+
+  if (mode == 0)
+    {
+      const char *edge = edges[g_test_rand_int_range (0, G_N_ELEMENTS (edges))];
+
+      k = strlen (edge);
+      memcpy (text, edge, k);
+    }
+  else if (mode == 1)
+    {
+      guint n = g_test_rand_int_range (0, 20);
+
+      for (; k < n; k++)
+        text[k] = junk[g_test_rand_int_range (0, sizeof junk - 1)];
+    }
+  else if (mode == 2)
+    {
+      /* Long: a product of two decimals printed in full, or more. */
+      guint n_int = g_test_rand_int_range (0, 24);
+      guint n_frac = g_test_rand_int_range (0, 24);
+
+      for (guint j = 0; j < n_int; j++)
+        text[k++] = '0' + g_test_rand_int_range (0, 10);
+      text[k++] = '.';
+      for (guint j = 0; j < n_frac; j++)
+        text[k++] = '0' + g_test_rand_int_range (0, 10);
+    }
+  else
+    {
+      /* The common shape and just past its bounds: 1 to 9 digits, leading
+       * zeros now and then, maybe a point and 0 to 12 more. */
+      guint n_int = g_test_rand_int_range (1, 10);
+      guint n_frac = g_test_rand_int_range (0, 13);
+      gboolean zeros = g_test_rand_int_range (0, 4) == 0;
+
+      for (guint j = 0; j < n_int; j++)
+        text[k++] = zeros && j + 1 < n_int ? '0' : '0' + g_test_rand_int_range (0, 10);
+      if (n_frac > 0 || g_test_rand_int_range (0, 8) == 0)
+        text[k++] = '.';
+      for (guint j = 0; j < n_frac; j++)
+        text[k++] = '0' + g_test_rand_int_range (0, 10);
+    }
+
+  /* An exponent now and then: short ones (a shortest round-trip writer's
+   * "5e-05"), longer ones, broken ones. */
+  if (mode >= 2 && g_test_rand_int_range (0, 5) == 0)
+    {
+      guint n = g_test_rand_int_range (0, 4);
+
+      text[k++] = g_test_rand_bit () ? 'e' : 'E';
+      if (g_test_rand_bit ())
+        text[k++] = g_test_rand_bit () ? '-' : '+';
+      for (guint j = 0; j < n; j++)
+        text[k++] = '0' + g_test_rand_int_range (0, 10);
+    }
+  *len = k;
+}
+
+/* The length of a short exponent at @s ("e", maybe a sign, one or two
+ * digits, then no digit), 0 when there is none of that shape. */
+static gsize
+short_exponent (const char *s,
+                int        *exponent)
+{
+  gsize k = 1, n;
+  gboolean negative = FALSE;
+
+  if (s[0] != 'e' && s[0] != 'E')
+    return 0;
+  if (s[1] == '-' || s[1] == '+')
+    {
+      negative = s[1] == '-';
+      k++;
+    }
+  n = count_digits (s + k);
+  if (n < 1 || n > 2)
+    return 0;
+  *exponent = n == 1 ? s[k] - '0' : 10 * (s[k] - '0') + (s[k + 1] - '0');
+  if (negative)
+    *exponent = -*exponent;
+  return k + n;
+}
+
+/* @text followed by a terminator, then bytes that must not matter (digits
+ * included), then the padding the scanners may read. */
+static void
+padded_line (char       *buf,
+             gsize       size,
+             const char *text,
+             gsize       len)
+{
+  static const char terminators[] = ",\n\r\0x";
+  gsize i;
+
+  g_assert_cmpuint (len + 1 + KANTOR_CSV_PADDING, <, size);
+  memcpy (buf, text, len);
+  buf[len] = terminators[g_test_rand_int_range (0, sizeof terminators - 1)];
+  for (i = len + 1; i < size; i++)
+    buf[i] = g_test_rand_int_range (0, 3) == 0 ? '.' : '0' + g_test_rand_int_range (0, 10);
+}
+
+static void
+test_scan_padded_unsigned (void)
+{
+  guint rounds = g_test_slow () ? 10000000 : 1000000;
+  guint taken = 0;
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      char text[64];
+      char buf[96];
+      char copy[96];
+      const char *p, *q;
+      gsize len, n_int, n_frac = 0, stop, number_end, exponent_len;
+      gboolean expect, skip_expect, fast;
+      int exponent = 0;
+      double ours = -1, parsed = -2, theirs;
+      char *endptr = NULL;
+
+      random_decimal_text (text, &len);
+      padded_line (buf, sizeof buf, text, len);
+
+      /* The shape taken: 1 to 7 digits, then not a point, or a point and
+       * 1 or more digits, 14 in all at most; then maybe a short exponent
+       * that leaves the power of ten exact. */
+      n_int = count_digits (buf);
+      if (buf[n_int] == '.')
+        n_frac = count_digits (buf + n_int + 1);
+      number_end = buf[n_int] == '.' ? n_int + 1 + n_frac : n_int;
+      expect = n_int >= 1 && n_int <= 7
+               && (buf[n_int] != '.' || (n_frac >= 1 && n_int + n_frac <= 14));
+      exponent_len = short_exponent (buf + number_end, &exponent);
+      if (buf[number_end] == 'e' || buf[number_end] == 'E')
+        expect = expect && exponent_len > 0 && ABS ((int) n_frac - exponent) <= 22;
+#ifndef KANTOR_CSV_SWAR
+      /* Without eight-byte loads there is no fast path at all. */
+      expect = FALSE;
+#endif
+
+      p = buf;
+      fast = kantor_csv_scan_padded_unsigned (&p, &ours);
+      if (fast != expect)
+        g_error ("\"%.*s\": scanned %d, expected %d", (int) len, text, fast, expect);
+
+      /* The shape alone, whatever the number of digits: what it takes is
+       * a finite number >= 0 to the field parser. */
+      skip_expect = n_int >= 1 && (buf[n_int] != '.' || n_frac >= 1);
+      if (buf[number_end] == 'e' || buf[number_end] == 'E')
+        skip_expect = skip_expect && n_int <= 200 && exponent_len > 0;
+      q = buf;
+      if (kantor_csv_skip_padded_unsigned (&q))
+        {
+          g_assert_true (skip_expect);
+          g_assert_cmpuint (q - buf, ==, number_end + exponent_len);
+          g_assert_true (kantor_csv_parse_double (buf, q - buf, &parsed));
+          g_assert_true (isfinite (parsed) && parsed >= 0);
+        }
+      else
+        {
+          g_assert_true (q == buf);
+#ifdef KANTOR_CSV_SWAR
+          g_assert_false (skip_expect);
+#endif
+        }
+
+      if (!fast)
+        {
+          g_assert_true (p == buf);
+          continue;
+        }
+      taken++;
+
+      /* It stops after the digits, and the bytes it read past them did not
+       * count: the text up to there means the same to the field parser and
+       * to strtod, to the bit. */
+      stop = p - buf;
+      g_assert_true (q == p);
+      g_assert_cmpuint (stop, ==, number_end + exponent_len);
+      g_assert_true (kantor_csv_parse_double (buf, stop, &parsed));
+      memcpy (copy, buf, stop);
+      copy[stop] = '\0';
+      theirs = g_ascii_strtod (copy, &endptr);
+      g_assert_true (endptr == copy + stop);
+      if (memcmp (&ours, &theirs, sizeof ours) != 0 || memcmp (&ours, &parsed, sizeof ours) != 0)
+        g_error ("%s: %.17g, strtod %.17g, parser %.17g", copy, ours, theirs, parsed);
+    }
+#ifdef KANTOR_CSV_SWAR
+  /* Most of the random texts have the common shape. */
+  g_assert_cmpuint (taken, >, rounds / 3);
+
+  /* Under 10^300, however many digits: finite for sure. */
+  {
+    char big[400];
+    const char *q = big;
+
+    memset (big, '9', sizeof big);
+    big[300] = ',';
+    memset (big + 301, '\0', sizeof big - 301);
+    g_assert_true (kantor_csv_skip_padded_unsigned (&q));
+    g_assert_true (q == big + 300);
+    big[300] = '9';
+    q = big;
+    g_assert_false (kantor_csv_skip_padded_unsigned (&q));
+    g_assert_true (q == big);
+  }
+#endif
+}
+
+static void
+test_scan_padded_seconds (void)
+{
+  guint rounds = g_test_slow () ? 2000000 : 300000;
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      char text[40];
+      char buf[64];
+      gsize k = 0, n_int, n_frac = 0, stop;
+      guint digits = g_test_rand_int_range (0, 18);
+      guint frac = g_test_rand_int_range (0, 6);
+      const char *p;
+      gint64 ours = -1, parsed = -2;
+      gboolean expect, fast;
+
+      for (guint j = 0; j < digits; j++)
+        text[k++] = '0' + g_test_rand_int_range (0, 10);
+      if (frac > 0 || g_test_rand_int_range (0, 8) == 0)
+        text[k++] = '.';
+      for (guint j = 0; j < frac; j++)
+        text[k++] = frac == 4 && j == 3 ? '0' : '0' + g_test_rand_int_range (0, 10);
+      if (g_test_rand_int_range (0, 16) == 0)
+        text[g_test_rand_int_range (0, k + 1)] = "-+e x"[g_test_rand_int_range (0, 5)];
+      padded_line (buf, sizeof buf, text, k);
+
+      n_int = count_digits (buf);
+      if (buf[n_int] == '.')
+        n_frac = count_digits (buf + n_int + 1);
+      expect = n_int >= 1 && n_int <= 15 && (buf[n_int] != '.' || (n_frac >= 1 && n_frac <= 3));
+#ifndef KANTOR_CSV_SWAR
+      expect = FALSE;
+#endif
+
+      p = buf;
+      fast = kantor_csv_scan_padded_seconds_ms (&p, &ours);
+      if (fast != expect)
+        g_error ("\"%.*s\": scanned %d, expected %d", (int) k, text, fast, expect);
+      if (!fast)
+        {
+          g_assert_true (p == buf);
+          continue;
+        }
+      stop = p - buf;
+      g_assert_cmpuint (stop, ==, buf[n_int] == '.' ? n_int + 1 + n_frac : n_int);
+      g_assert_true (kantor_csv_parse_seconds_ms (buf, stop, &parsed));
+      g_assert_cmpint (ours, ==, parsed);
+    }
+}
+
+static void
+test_reader_peek (void)
+{
+  g_autoptr(KantorCsvReader) reader = reader_for_text ("h\n1,2\n3,4\n5,6");
+  g_autoptr(GError) error = NULL;
+  const char *data, *end, *line;
+  gsize len;
+  guint sum = 0;
+
+  g_assert_true (kantor_csv_reader_next_row (reader, &error));
+  data = kantor_csv_reader_peek (reader, &end);
+  g_assert_cmpuint (end - data, ==, strlen ("1,2\n3,4\n5,6"));
+  g_assert_true (strncmp (data, "1,2\n3,4\n", 8) == 0);
+  /* The padding is there to be read (the sanitizer pass checks it). */
+  for (guint i = 0; i < KANTOR_CSV_PADDING; i++)
+    sum += (guchar) end[i];
+  g_assert_cmpuint (sum, <, 256 * KANTOR_CSV_PADDING);
+
+  kantor_csv_reader_consume_lines (reader, 8, 2);
+  g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 3);
+  g_assert_cmpuint (kantor_csv_reader_get_offset (reader), ==, 10);
+
+  /* The last line has no line end: only next_line() hands it out. */
+  data = kantor_csv_reader_peek (reader, &end);
+  g_assert_cmpuint (end - data, ==, 3);
+  g_assert_true (kantor_csv_reader_next_line (reader, &line, &len, &error));
+  g_assert_cmpstr (line, ==, "5,6");
+  g_assert_cmpuint (kantor_csv_reader_get_line_number (reader), ==, 4);
+  g_assert_false (kantor_csv_reader_line_is_terminated (reader));
+  g_assert_false (kantor_csv_reader_next_line (reader, &line, &len, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_parse_int64 (void)
 {
@@ -631,6 +949,9 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/csv/scan", test_scan);
   g_test_add_func ("/kantor/engine/csv/scan-agrees", test_scan_agrees);
   g_test_add_func ("/kantor/engine/csv/parse-seconds-ms", test_parse_seconds_ms);
+  g_test_add_func ("/kantor/engine/csv/scan-padded/unsigned", test_scan_padded_unsigned);
+  g_test_add_func ("/kantor/engine/csv/scan-padded/seconds", test_scan_padded_seconds);
+  g_test_add_func ("/kantor/engine/csv/reader/peek", test_reader_peek);
   g_test_add_func ("/kantor/engine/csv/reader/rows", test_reader_rows);
   g_test_add_func ("/kantor/engine/csv/reader/bad-lines", test_reader_bad_lines);
   g_test_add_func ("/kantor/engine/csv/reader/max-line", test_reader_max_line);

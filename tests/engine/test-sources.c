@@ -208,6 +208,107 @@ test_stream_merge_failure (void)
   g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
 }
 
+/* Streams that hand out runs of random length (the same times as
+ * MergeStreams, the same failure): every run of up to eight events is
+ * rewritten in place, as a source reusing its buffer would. */
+typedef struct
+{
+  MergeStreams       base;
+  KantorMarketEvent  runs[3][8];
+  guint              n_runs;
+} RunStreams;
+
+static const KantorMarketEvent *
+run_streams_fill (gpointer   user_data,
+                  guint      stream,
+                  gsize     *n_events,
+                  GError   **error)
+{
+  RunStreams *rs = user_data;
+  guint want = g_test_rand_int_range (1, 9);
+  gsize n = 0;
+
+  rs->n_runs++;
+  while (n < want)
+    {
+      GError *local_error = NULL;
+      const KantorMarketEvent *ev = merge_streams_advance (&rs->base, stream, &local_error);
+
+      if (ev == NULL)
+        {
+          /* Like a source: what was read before the failure goes out
+           * first, the failure comes with the next call. */
+          if (n == 0)
+            {
+              if (local_error != NULL)
+                g_propagate_error (error, local_error);
+              return NULL;
+            }
+          g_clear_error (&local_error);
+          rs->base.next[stream]--;
+          break;
+        }
+      rs->runs[stream][n++] = *ev;
+    }
+  *n_events = n;
+  return rs->runs[stream];
+}
+
+static void
+test_stream_merge_runs (void)
+{
+  for (guint round = 0; round < 300; round++)
+    {
+      gint64 times[3][40];
+      guint lengths[3], fail_stream = round % 2 == 0 ? G_MAXUINT : round % 3;
+      guint fail_at = g_test_rand_int_range (0, 40);
+      MergeStreams one = { { times[0], times[1], times[2] }, { 0 }, { 0 }, fail_stream, fail_at,
+                           0, { { 0 } } };
+      RunStreams runs = { { { times[0], times[1], times[2] }, { 0 }, { 0 }, fail_stream, fail_at,
+                            0, { { 0 } } }, { { { 0 } } }, 0 };
+      g_autoptr(KantorStreamMerge) a = NULL;
+      g_autoptr(KantorStreamMerge) b = NULL;
+      g_autoptr(GError) error_a = NULL;
+      g_autoptr(GError) error_b = NULL;
+      KantorMarketEvent out_a[128], out_b[128];
+      gsize n_a = 0, n_b = 0, got;
+
+      /* Many ties: times drawn from a narrow range. */
+      for (guint s = 0; s < 3; s++)
+        {
+          gint64 t = g_test_rand_int_range (0, 4);
+
+          lengths[s] = g_test_rand_int_range (0, 41);
+          for (guint i = 0; i < lengths[s]; i++)
+            times[s][i] = t += g_test_rand_int_range (0, 3);
+          one.lengths[s] = runs.base.lengths[s] = lengths[s];
+        }
+
+      a = kantor_stream_merge_new (3, merge_streams_advance, &one);
+      b = kantor_stream_merge_new_for_runs (3, run_streams_fill, &runs);
+      while ((got = kantor_stream_merge_read (a, out_a + n_a, g_test_rand_int_range (1, 6),
+                                              &error_a)) > 0)
+        n_a += got;
+      while ((got = kantor_stream_merge_read (b, out_b + n_b, g_test_rand_int_range (1, 6),
+                                              &error_b)) > 0)
+        n_b += got;
+
+      /* The same events in the same order, up to the same failure. */
+      g_assert_cmpuint (n_a, ==, n_b);
+      for (gsize i = 0; i < n_a; i++)
+        {
+          g_assert_cmpint (out_a[i].time_ms, ==, out_b[i].time_ms);
+          g_assert_cmpfloat (out_a[i].price, ==, out_b[i].price);
+          g_assert_cmpfloat (out_a[i].volume, ==, out_b[i].volume);
+        }
+      g_assert_true ((error_a == NULL) == (error_b == NULL));
+      if (error_a != NULL)
+        g_assert_cmpstr (error_a->message, ==, error_b->message);
+      if (fail_stream == G_MAXUINT)
+        g_assert_cmpuint (n_a, ==, lengths[0] + lengths[1] + lengths[2]);
+    }
+}
+
 static void
 test_stream_merge_prime_failure (void)
 {
@@ -1202,6 +1303,184 @@ test_collection_round_trip (void)
     }
 }
 
+/* @v in one of the shapes a recording may hold (the common short decimal,
+ * long mantissas, exponents, leading zeros), appended after a comma;
+ * returns what the text means to strtod(). */
+static double
+append_shaped (GString *out,
+               double   v)
+{
+  char buf[64];
+  char *end = NULL;
+  double back;
+
+  switch (g_test_rand_int_range (0, 8))
+    {
+    case 0:
+      g_ascii_formatd (buf, sizeof buf, "%.17g", v);
+      break;
+    case 1:
+      g_ascii_formatd (buf, sizeof buf, "%.6e", v);
+      break;
+    case 2:
+      buf[0] = '0';
+      buf[1] = '0';
+      g_ascii_formatd (buf + 2, sizeof buf - 2, "%.4f", v);
+      break;
+    case 3:
+      g_ascii_formatd (buf, sizeof buf, "%.10f", v);
+      break;
+    default:
+      g_ascii_formatd (buf, sizeof buf, "%.3f", v);
+      break;
+    }
+  back = g_ascii_strtod (buf, &end);
+  g_assert_true (*end == '\0');
+  g_string_append_c (out, ',');
+  g_string_append (out, buf);
+  return back;
+}
+
+/* A timestamp in one of its accepted shapes. */
+static void
+append_time (GString *out,
+             gint64   t)
+{
+  gint64 s = t / 1000;
+  int ms = (int) (t % 1000);
+
+  if (ms == 0 && g_test_rand_bit ())
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, s);
+  else if (ms % 100 == 0 && g_test_rand_bit ())
+    g_string_append_printf (out, "%" G_GINT64_FORMAT ".%d", s, ms / 100);
+  else if (g_test_rand_int_range (0, 8) == 0)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT ".%03d00", s, ms);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT ".%03d", s, ms);
+}
+
+static void
+end_row (GString *out)
+{
+  g_string_append (out, g_test_rand_int_range (0, 10) == 0 ? "\r\n" : "\n");
+}
+
+static int
+compare_events_by_time (gconstpointer a,
+                        gconstpointer b)
+{
+  const KantorMarketEvent *x = a, *y = b;
+
+  return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
+}
+
+/* Rows of every shape, in files larger than the reader's blocks, with a
+ * bad book row at the end: the events are exactly what strtod() makes of
+ * the text, in time order, and the error names the file and line after
+ * every event before it was handed out. */
+static void
+test_collection_mixed_shapes (void)
+{
+  g_autofree char *root = scratch_dir ("mixed-shapes");
+  g_autoptr(GString) prices = g_string_new (PRICES_HEADER);
+  g_autoptr(GString) book = g_string_new (BOOK_HEADER);
+  g_autoptr(GArray) want = g_array_new (FALSE, TRUE, sizeof (KantorMarketEvent));
+  g_autoptr(GArray) got = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KantorMarketSource) source = NULL;
+  const char *symbol = g_intern_static_string ("MIX");
+  gint64 t0 = G_GINT64_CONSTANT (1700000000000), last_book = 0;
+  guint n_trades = 3000, n_books = 2000, i, good;
+
+  for (i = 0; i < n_trades; i++)
+    {
+      KantorMarketEvent ev = { KANTOR_EVENT_TRADE, t0 + 2 * i * 37, symbol };
+      /* Small and large prices: up to eight digits before the point. */
+      double scale = g_test_rand_bit () ? 1 : 1e5;
+
+      append_time (prices, ev.time_ms);
+      ev.price = append_shaped (prices, g_test_rand_double_range (0.001, 1000) * scale);
+      ev.volume = append_shaped (prices, g_test_rand_double_range (0.0001, 50));
+      append_shaped (prices, ev.price * ev.volume);
+      end_row (prices);
+      g_array_append_val (want, ev);
+    }
+
+  for (i = 0; i < n_books;)
+    {
+      KantorMarketEvent ev = { KANTOR_EVENT_BOOK, t0 + (2 * i + 1) * 37, symbol };
+      g_autoptr(GString) row = g_string_new (NULL);
+      double mid = g_test_rand_double_range (1, 100000);
+      guint depth = g_test_rand_int_range (1, KANTOR_BOOK_LEVELS + 1);
+      gboolean ordered = TRUE;
+      guint l;
+
+      append_time (row, ev.time_ms);
+      for (l = 0; l < KANTOR_BOOK_LEVELS; l++)
+        {
+          ev.bids[l].price = append_shaped (row, l < depth ? mid - 0.5 - l : 0);
+          ev.bids[l].qty = append_shaped (row, l < depth ? g_test_rand_double_range (0.001, 9) : 0);
+        }
+      for (l = 0; l < KANTOR_BOOK_LEVELS; l++)
+        {
+          ev.asks[l].price = append_shaped (row, l < depth ? mid + 0.5 + l : 0);
+          ev.asks[l].qty = append_shaped (row, l < depth ? g_test_rand_double_range (0.001, 9) : 0);
+        }
+      append_shaped (row, ev.bids[0].price);
+      append_shaped (row, ev.asks[0].price);
+      /* The spread may be negative in a crossed book, or "-0". */
+      if (g_test_rand_int_range (0, 10) == 0)
+        g_string_append (row, g_test_rand_bit () ? ",-0" : ",-0.25");
+      else
+        append_shaped (row, 1);
+
+      /* A shape that rounds two levels together makes a bad row: draw
+       * again. */
+      for (l = 0; l < KANTOR_BOOK_LEVELS; l++)
+        if (ev.bids[l].qty == 0 || ev.asks[l].qty == 0 || ev.bids[l].price <= 0
+            || ev.asks[l].price <= 0
+            || (l > 0 && (ev.bids[l].price >= ev.bids[l - 1].price
+                          || ev.asks[l].price <= ev.asks[l - 1].price)))
+          ordered &= l >= depth && ev.bids[l].qty == 0 && ev.asks[l].qty == 0;
+      if (!ordered)
+        continue;
+
+      g_string_append (book, row->str);
+      end_row (book);
+      g_array_append_val (want, ev);
+      last_book = ev.time_ms;
+      i++;
+    }
+  /* Line 2 + n_books: a quantity that is not a finite number. */
+  g_string_append_printf (book, "%" G_GINT64_FORMAT ".000", last_book / 1000 + 1);
+  g_string_append (book, ",10,1e400,9,1,8,1,11,1,12,1,13,1,10,11,1\n");
+
+  write_file (root, "MIX/prices.csv", prices->str);
+  write_file (root, "MIX/orderbook.csv", book->str);
+  g_assert_cmpuint (book->len, >, 3 * 64 * 1024);
+
+  g_array_sort (want, compare_events_by_time);
+  for (good = 0; good < want->len; good++)
+    if (g_array_index (want, KantorMarketEvent, good).time_ms > last_book)
+      break;
+
+  source = kantor_collection_source_new (root, NULL, &error);
+  g_assert_no_error (error);
+  got = read_all (source, 50, &error);
+  g_assert_error (error, KANTOR_SOURCE_ERROR, KANTOR_SOURCE_ERROR_ROW);
+  g_assert_nonnull (strstr (error->message, "orderbook.csv:2002: "));
+  g_assert_cmpuint (got->len, ==, good);
+  for (i = 0; i < got->len; i++)
+    {
+      const KantorMarketEvent *a = &g_array_index (got, KantorMarketEvent, i);
+      const KantorMarketEvent *b = &g_array_index (want, KantorMarketEvent, i);
+
+      if (!events_equal (a, b))
+        g_error ("event %u (%s at %" G_GINT64_FORMAT ") differs", i,
+                 b->kind == KANTOR_EVENT_TRADE ? "trade" : "book", b->time_ms);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1214,6 +1493,7 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/sources/merge-heap/replace-top", test_merge_heap_replace_top);
   g_test_add_func ("/kantor/engine/sources/stream-merge/order", test_stream_merge);
   g_test_add_func ("/kantor/engine/sources/stream-merge/failure", test_stream_merge_failure);
+  g_test_add_func ("/kantor/engine/sources/stream-merge/runs", test_stream_merge_runs);
   g_test_add_func ("/kantor/engine/sources/stream-merge/prime-failure",
                    test_stream_merge_prime_failure);
   g_test_add_func ("/kantor/engine/sources/symbol-valid", test_symbol_valid);
@@ -1225,6 +1505,8 @@ main (int   argc,
   g_test_add_func ("/kantor/engine/sources/collection/torn-last-line",
                    test_collection_torn_last_line);
   g_test_add_func ("/kantor/engine/sources/collection/long-line", test_collection_long_line);
+  g_test_add_func ("/kantor/engine/sources/collection/mixed-shapes",
+                   test_collection_mixed_shapes);
   g_test_add_func ("/kantor/engine/sources/collection/gigabyte-line",
                    test_collection_gigabyte_line);
   for (i = 0; i < G_N_ELEMENTS (bad_cases); i++)
