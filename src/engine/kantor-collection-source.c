@@ -236,10 +236,13 @@ scan_numbers (const char **p,
   return TRUE;
 }
 
+/* One side of the book, its numbers known to be finite and >= 0: levels
+ * are in price order (descending for bids) and an empty level (qty 0)
+ * is followed only by empty ones. */
 static inline gboolean
-levels_valid (const double *v,
-              gboolean      descending,
-              KantorBookLevel *levels)
+levels_ordered (const double    *v,
+                gboolean         descending,
+                KantorBookLevel *levels)
 {
   gboolean gap = FALSE;
   guint i;
@@ -248,8 +251,6 @@ levels_valid (const double *v,
     {
       double price = v[2 * i], qty = v[2 * i + 1];
 
-      if (!(isfinite (qty) && qty >= 0 && isfinite (price) && price >= 0))
-        return FALSE;
       if (qty == 0)
         gap = TRUE;
       else if (gap || price == 0
@@ -259,6 +260,17 @@ levels_valid (const double *v,
       levels[i].qty = qty;
     }
   return TRUE;
+}
+
+static inline gboolean
+levels_valid (const double    *v,
+              gboolean         descending,
+              KantorBookLevel *levels)
+{
+  for (guint i = 0; i < 2 * KANTOR_BOOK_LEVELS; i++)
+    if (!(isfinite (v[i]) && v[i] >= 0))
+      return FALSE;
+  return levels_ordered (v, descending, levels);
 }
 
 /* The hot path: the whole line in one pass, no splitting. It accepts only
@@ -327,30 +339,6 @@ skip_unsigned (const char **p)
     return FALSE;
   (*p)++;
   return kantor_csv_skip_padded_unsigned (p);
-}
-
-/* levels_valid() for numbers already known to be finite and >= 0. */
-static inline gboolean
-levels_ordered (const double    *v,
-                gboolean         descending,
-                KantorBookLevel *levels)
-{
-  gboolean gap = FALSE;
-  guint i;
-
-  for (i = 0; i < KANTOR_BOOK_LEVELS; i++)
-    {
-      double price = v[2 * i], qty = v[2 * i + 1];
-
-      if (qty == 0)
-        gap = TRUE;
-      else if (gap || price == 0
-               || (i > 0 && (descending ? price >= v[2 * i - 2] : price <= v[2 * i - 2])))
-        return FALSE;
-      levels[i].price = price;
-      levels[i].qty = qty;
-    }
-  return TRUE;
 }
 
 /* Where a row parsed by the padded scanners ends: they stop at the first
