@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kantor-activation.h"
+#include "kantor-window.h"
 
 /* A failed closing order is retried at most once per this much event time,
  * so a rejecting venue is not hammered on every tick. */
@@ -647,6 +648,7 @@ check_emergency (KantorActivation *self)
   return TRUE;
 }
 
+KANTOR_HOT_PATH
 void
 kantor_activation_on_event (KantorActivation        *self,
                             const KantorMarketEvent *event,

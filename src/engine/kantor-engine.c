@@ -11,6 +11,7 @@
 #include "kantor-pacer.h"
 
 #include "kantor-activation.h"
+#include "kantor-window.h"
 
 G_DEFINE_QUARK (kantor-engine-error-quark, kantor_engine_error)
 
@@ -270,6 +271,7 @@ process_event (KantorEngine            *self,
     self->callbacks.event (event, self->user_data);
 }
 
+KANTOR_HOT_PATH
 void
 kantor_engine_process_event (KantorEngine            *self,
                              const KantorMarketEvent *event)
@@ -304,6 +306,7 @@ in_order (const KantorMarketEvent *batch,
   return ordered;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_engine_run (KantorEngine        *self,
                    KantorMarketSource  *source,

@@ -984,6 +984,7 @@ candle_closed (KantorIndicatorSet *self,
       kantor_ta_push (&cis[i].ta, candle);
 }
 
+KANTOR_HOT_PATH
 void
 kantor_indicator_set_update (KantorIndicatorSet      *self,
                              const KantorMarketEvent *event)
@@ -1050,6 +1051,7 @@ window_now (KantorIndicatorSet *self,
 }
 
 /* TWPA(current) / TWPA(baseline) - 1, with a single division. */
+KANTOR_HOT_PATH
 static gboolean
 pair_change (KantorIndicatorSet *self,
              const Slot         *slot,
@@ -1071,6 +1073,7 @@ pair_change (KantorIndicatorSet *self,
   return TRUE;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_indicator_set_get_value (KantorIndicatorSet *self,
                                 guint               slot_index,

@@ -553,6 +553,7 @@ kantor_ledger_mark (KantorLedger            *self,
   mark_symbol (self, symbol, event);
 }
 
+KANTOR_HOT_PATH
 void
 kantor_ledger_mark_index (KantorLedger            *self,
                           guint                    symbol_index,

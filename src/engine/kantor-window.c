@@ -185,6 +185,7 @@ history_make_room (KantorTradeHistory *self,
     }
 }
 
+KANTOR_HOT_PATH
 void
 kantor_trade_history_append (KantorTradeHistory *self,
                              gint64              time_ms,
@@ -353,6 +354,7 @@ kantor_window_add_features (KantorWindow             *self,
   self->features |= features;
 }
 
+KANTOR_HOT_PATH
 void
 kantor_window_advance_deques (KantorWindow             *self,
                               const KantorTradeHistory *hist,
@@ -392,6 +394,7 @@ exclusive_prefix (const KantorTradeHistory *hist,
   return i == hist->head ? acc : &cum[i & hist->mask];
 }
 
+KANTOR_HOT_PATH
 double
 kantor_window_get_volume (const KantorWindow       *self,
                           const KantorTradeHistory *hist)
@@ -407,6 +410,7 @@ kantor_window_get_volume (const KantorWindow       *self,
   return v > 0 ? v : 0.0;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_window_get_vwap (const KantorWindow       *self,
                         const KantorTradeHistory *hist,
@@ -424,6 +428,7 @@ kantor_window_get_vwap (const KantorWindow       *self,
   return TRUE;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_window_get_max (const KantorWindow       *self,
                        const KantorTradeHistory *hist,
@@ -436,6 +441,7 @@ kantor_window_get_max (const KantorWindow       *self,
   return TRUE;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_window_get_min (const KantorWindow       *self,
                        const KantorTradeHistory *hist,
@@ -448,6 +454,7 @@ kantor_window_get_min (const KantorWindow       *self,
   return TRUE;
 }
 
+KANTOR_HOT_PATH
 gboolean
 kantor_window_get_volatility (const KantorWindow       *self,
                               const KantorTradeHistory *hist,

@@ -23,6 +23,8 @@
 
 #include <glib.h>
 
+#include "kantor-market-event.h"
+
 G_BEGIN_DECLS
 
 typedef struct
