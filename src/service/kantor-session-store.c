@@ -80,6 +80,29 @@ step_done (KantorStore   *store,
   return kantor_store_step (store, stmt, error) == SQLITE_DONE;
 }
 
+/* One row per JSON document of @rows, by @sql with ?1 the session id and
+ * ?2 the document. */
+static gboolean
+insert_rows (KantorStore  *store,
+             const char   *sql,
+             const char   *session_id,
+             GPtrArray    *rows,
+             GError      **error)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      sqlite3_stmt *stmt = kantor_store_prepare (store, sql, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, rows->pdata[i], -1, SQLITE_STATIC);
+      if (!step_done (store, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gpointer
 save_func (KantorStore  *store,
            gpointer      data,
@@ -120,40 +143,22 @@ save_func (KantorStore  *store,
   if (!step_done (store, stmt, error))
     goto fail;
 
-  for (guint i = 0; i < job->orders->len; i++)
-    {
-      stmt = kantor_store_prepare (store,
-                                   "INSERT OR REPLACE INTO session_orders (session_id, order_id,"
-                                   " strategy, symbol, status, time_ms, body) VALUES (?1,"
-                                   " json_extract (?2, '$.order_id'),"
-                                   " json_extract (?2, '$.strategy'),"
-                                   " json_extract (?2, '$.symbol'),"
-                                   " json_extract (?2, '$.status'),"
-                                   " json_extract (?2, '$.timestamp'), ?2)", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, job->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, job->orders->pdata[i], -1, SQLITE_STATIC);
-      if (!step_done (store, stmt, error))
-        goto fail;
-    }
-
-  for (guint i = 0; i < job->signals->len; i++)
-    {
-      stmt = kantor_store_prepare (store,
-                                   "INSERT INTO session_signals (session_id, strategy, symbol,"
-                                   " signal_type, time_ms, body) VALUES (?1,"
-                                   " json_extract (?2, '$.strategy'),"
-                                   " json_extract (?2, '$.symbol'),"
-                                   " json_extract (?2, '$.type'),"
-                                   " json_extract (?2, '$.timestamp'), ?2)", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, job->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, job->signals->pdata[i], -1, SQLITE_STATIC);
-      if (!step_done (store, stmt, error))
-        goto fail;
-    }
+  if (!insert_rows (store, "INSERT OR REPLACE INTO session_orders (session_id, order_id,"
+                           " strategy, symbol, status, time_ms, body) VALUES (?1,"
+                           " json_extract (?2, '$.order_id'),"
+                           " json_extract (?2, '$.strategy'),"
+                           " json_extract (?2, '$.symbol'),"
+                           " json_extract (?2, '$.status'),"
+                           " json_extract (?2, '$.timestamp'), ?2)",
+                    job->id, job->orders, error) ||
+      !insert_rows (store, "INSERT INTO session_signals (session_id, strategy, symbol,"
+                           " signal_type, time_ms, body) VALUES (?1,"
+                           " json_extract (?2, '$.strategy'),"
+                           " json_extract (?2, '$.symbol'),"
+                           " json_extract (?2, '$.type'),"
+                           " json_extract (?2, '$.timestamp'), ?2)",
+                    job->id, job->signals, error))
+    goto fail;
 
   /* A backtest's rows all at once, straight from the JSON its worker
    * wrote: no per-row work anywhere but here. */
