@@ -36,7 +36,6 @@ typedef struct
   TestServer       ts;
   KantorAuthGrant *grant;
   TestClient      *c;
-  guint            next_id;
 } Fixture;
 
 static char *
@@ -79,31 +78,6 @@ teardown (Fixture       *f,
   test_server_teardown (&f->ts);
 }
 
-/* Sends {"id": "rN", @body...} and returns the reply. */
-static JsonObject *
-call (Fixture    *f,
-      TestClient *c,
-      const char *format,
-      ...) G_GNUC_PRINTF (3, 4);
-
-static JsonObject *
-call (Fixture    *f,
-      TestClient *c,
-      const char *format,
-      ...)
-{
-  g_autofree char *body = NULL;
-  g_autofree char *id = g_strdup_printf ("r%u", ++f->next_id);
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  body = g_strdup_vprintf (format, args);
-  va_end (args);
-  text = g_strdup_printf ("{\"id\": \"%s\", %s}", id, body);
-  return test_client_call (c, id, text);
-}
-
 static JsonObject *
 data_of (JsonObject *msg)
 {
@@ -115,7 +89,7 @@ start_ok (Fixture    *f,
           const char *body,
           gboolean    reused)
 {
-  g_autoptr(JsonObject) reply = call (f, f->c, "\"type\": \"session_start\", %s", body);
+  g_autoptr(JsonObject) reply = test_client_callf (f->c, "\"type\": \"session_start\", %s", body);
 
   test_assert_response (reply, "session_started");
   g_assert_cmpint (json_object_get_boolean_member (data_of (reply), "reused"), ==, reused);
@@ -165,7 +139,7 @@ assert_error (JsonObject *reply,
 static void
 assert_no_active_session (Fixture *f)
 {
-  g_autoptr(JsonObject) reply = call (f, f->c, "\"type\": \"session_status\"");
+  g_autoptr(JsonObject) reply = test_client_callf (f->c, "\"type\": \"session_status\"");
 
   test_assert_response (reply, "no_active_session");
 }
@@ -181,75 +155,79 @@ test_errors (Fixture       *f,
   JsonObject *r;
 
   /* Before authentication. */
-  r = call (f, anon, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
+  r = test_client_callf (anon, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
   assert_error (r, "authentication_required", NULL);
   json_object_unref (r);
 
-  r = call (f, f->c, "\"type\": \"session_start\", \"strategy_config\": {\"holder\": [\"X\"]}");
+  r = test_client_callf (f->c,
+                         "\"type\": \"session_start\", \"strategy_config\": {\"holder\": [\"X\"]}");
   assert_error (r, "validation_error", "session_type");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": 3,"
-            " \"strategy_config\": {\"holder\": [\"X\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": 3,"
+                               " \"strategy_config\": {\"holder\": [\"X\"]}");
   assert_error (r, "validation_error", "session_type");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"futures\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"futures\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
   assert_error (r, "invalid_session_type", NULL);
   json_object_unref (r);
 
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\"");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\"");
   assert_error (r, "missing_strategy_config", NULL);
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {}");
   assert_error (r, "missing_strategy_config", NULL);
   json_object_unref (r);
 
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTC-USDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTC-USDT\"]}");
   assert_error (r, "validation_error", "strategy_config.holder");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": []}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": []}");
   assert_error (r, "validation_error", "strategy_config.holder");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}, \"config\": {\"colour\": 1}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+                               " \"config\": {\"colour\": 1}");
   assert_error (r, "validation_error", "config.colour");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
-            " \"config\": {\"on_conflict\": \"merge\"}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+                               " \"config\": {\"on_conflict\": \"merge\"}");
   assert_error (r, "validation_error", "config.on_conflict");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}, \"config\": {\"fee_rate\": 2}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+                               " \"config\": {\"fee_rate\": 2}");
   assert_error (r, "validation_error", "config.fee_rate");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
   assert_error (r, "validation_error", "config.data");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
-            " \"config\": {\"record\": true, \"data\": {\"path\": \"%s\"}}", path);
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+                               " \"config\": {\"record\": true,"
+                               " \"data\": {\"path\": \"%s\"}}", path);
   assert_error (r, "validation_error", "config.record");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
-            " \"config\": {\"data\": {\"collection_id\": \"nope\"}}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]},"
+                               " \"config\": {\"data\": {\"collection_id\": \"nope\"}}");
   assert_error (r, "validation_error", "config.data.collection_id");
   json_object_unref (r);
   /* A symbol the collection does not hold. */
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
-            " \"strategy_config\": {\"holder\": [\"XRPUSDT\"]},"
-            " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                               " \"strategy_config\": {\"holder\": [\"XRPUSDT\"]},"
+                               " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
   assert_error (r, "validation_error", "config.data.path");
   json_object_unref (r);
 
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"no_such_strategy\": [\"BTCUSDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"no_such_strategy\": [\"BTCUSDT\"]}");
   assert_error (r, "strategy_activation_failed", NULL);
   json_object_unref (r);
   /* Known but disabled. */
@@ -260,17 +238,18 @@ test_errors (Fixture       *f,
 
     test_server_put_strategy (&f->ts, disabled);
   }
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"], \"resting\": [\"BTCUSDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"],"
+                               " \"resting\": [\"BTCUSDT\"]}");
   assert_error (r, "strategy_activation_failed", NULL);
   g_assert_nonnull (strstr (json_object_get_string_member (r, "error_message"), "disabled"));
   json_object_unref (r);
 
   /* Over the cap: refused with the numbers, nothing started. */
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
-            " \"config\": {\"budget\": {\"global_cap\": 1000,"
-            "   \"allocations\": {\"BTCUSDT\": 800, \"ETHUSDT\": \"30%%\"}}}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
+                               " \"config\": {\"budget\": {\"global_cap\": 1000,"
+                               "   \"allocations\": {\"BTCUSDT\": 800, \"ETHUSDT\": \"30%%\"}}}");
   assert_error (r, "budget_cap_exceeded", NULL);
   g_assert_cmpfloat (json_object_get_double_member (
                        json_object_get_object_member (r, "details"), "total_alloc"), ==, 1100);
@@ -279,21 +258,21 @@ test_errors (Fixture       *f,
   json_object_unref (r);
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (f->ts.feed), ==, 0);
 
-  r = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"live\","
-            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
+  r = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"live\","
+                               " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
   assert_error (r, "service_unavailable", NULL);
   g_assert_nonnull (strstr (json_object_get_string_member (r, "error_message"), "exchange"));
   json_object_unref (r);
 
   assert_no_active_session (f);
 
-  r = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"nope\"");
+  r = test_client_callf (f->c, "\"type\": \"session_stop\", \"session_id\": \"nope\"");
   assert_error (r, "session_not_found", NULL);
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_stop\"");
+  r = test_client_callf (f->c, "\"type\": \"session_stop\"");
   assert_error (r, "validation_error", "session_id");
   json_object_unref (r);
-  r = call (f, f->c, "\"type\": \"session_status\", \"session_id\": \"nope\"");
+  r = test_client_callf (f->c, "\"type\": \"session_status\", \"session_id\": \"nope\"");
   assert_error (r, "session_not_found", NULL);
   json_object_unref (r);
 }
@@ -317,14 +296,14 @@ test_idempotent (Fixture       *f,
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (f->ts.feed), ==, 2);
 
-  status = call (f, f->c, "\"type\": \"session_status\"");
+  status = test_client_callf (f->c, "\"type\": \"session_status\"");
   test_assert_response (status, "session_status");
   g_assert_cmpstr (json_object_get_string_member (data_of (status), "session_id"), ==, a);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (data_of (status),
                                                                          "sessions")), ==, 1);
 
   /* Once stopped, the same request starts a new session. */
-  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", a);
+  stopped = test_client_callf (f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", a);
   test_assert_response (stopped, "session_stopped");
   g_assert_cmpstr (json_object_get_string_member (data_of (stopped), "state"), ==, "stopped");
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (f->ts.feed), ==, 0);
@@ -359,7 +338,7 @@ strategy_is_active_on (Fixture    *f,
                        const char *strategy,
                        const char *symbol)
 {
-  g_autoptr(JsonObject) r = call (f, f->c, "\"type\": \"get_strategies\"");
+  g_autoptr(JsonObject) r = test_client_callf (f->c, "\"type\": \"get_strategies\"");
   JsonArray *list;
 
   test_assert_response (r, "strategies_list");
@@ -397,8 +376,9 @@ test_session_activations (Fixture       *f,
    * from the session's engine as they change. */
   for (;;)
     {
-      g_autoptr(JsonObject) r = call (f, f->c, "\"type\": \"get_strategy_status\","
-                                      " \"strategy_name\": \"holder\", \"symbol\": \"btcusdt\"");
+      g_autoptr(JsonObject) r = test_client_callf (f->c, "\"type\": \"get_strategy_status\","
+                                                         " \"strategy_name\": \"holder\","
+                                                         " \"symbol\": \"btcusdt\"");
       JsonObject *status;
       JsonObject *position;
 
@@ -427,7 +407,7 @@ test_session_activations (Fixture       *f,
                        " \"strategy_config\": {\"other\": [\"ETHUSDT\"]},"
                        " \"config\": {\"data\": {\"synthetic\": {\"seed\": 1,"
                        " \"events\": 100000000}}}", FALSE);
-  all = call (f, f->c, "\"type\": \"get_strategy_status\"");
+  all = test_client_callf (f->c, "\"type\": \"get_strategy_status\"");
   test_assert_response (all, "all_strategies_status");
   g_assert_true (find_owned (json_object_get_array_member (data_of (all), "activations"),
                              "holder", "BTCUSDT", paper));
@@ -436,24 +416,27 @@ test_session_activations (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (data_of (all), "count"), ==, 2);
 
   /* Only stopping the session ends its activations. */
-  refused = call (f, f->c, "\"type\": \"deactivate_strategy\", \"strategy_name\": \"holder\","
-                  " \"symbol\": \"BTCUSDT\"");
+  refused = test_client_callf (f->c,
+                               "\"type\": \"deactivate_strategy\", \"strategy_name\": \"holder\","
+                               " \"symbol\": \"BTCUSDT\"");
   test_assert_error (refused, "command_failed");
   details = json_object_get_object_member (refused, "details");
   g_assert_nonnull (details);
   g_assert_cmpstr (json_object_get_string_member (details, "session_id"), ==, paper);
   g_assert_nonnull (strstr (json_object_get_string_member (refused, "error_message"), paper));
 
-  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", paper);
+  stopped = test_client_callf (f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", paper);
   test_assert_response (stopped, "session_stopped");
   g_clear_pointer (&stopped, json_object_unref);
-  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", backtest);
+  stopped = test_client_callf (f->c,
+                               "\"type\": \"session_stop\", \"session_id\": \"%s\"", backtest);
   test_assert_response (stopped, "session_stopped");
 
-  gone = call (f, f->c, "\"type\": \"get_strategy_status\", \"strategy_name\": \"holder\","
-               " \"symbol\": \"BTCUSDT\"");
+  gone = test_client_callf (f->c,
+                            "\"type\": \"get_strategy_status\", \"strategy_name\": \"holder\","
+                            " \"symbol\": \"BTCUSDT\"");
   test_assert_error (gone, "strategy_not_found");
-  none = call (f, f->c, "\"type\": \"get_strategy_status\"");
+  none = test_client_callf (f->c, "\"type\": \"get_strategy_status\"");
   test_assert_response (none, "all_strategies_status");
   g_assert_cmpint (json_object_get_int_member (data_of (none), "count"), ==, 0);
   g_assert_false (strategy_is_active_on (f, "holder", "BTCUSDT"));
@@ -522,8 +505,9 @@ test_conflicts (Fixture       *f,
   g_assert_cmpstr (reused, ==, a);
 
   /* Another strategy on one of A's symbols: a conflict, with details. */
-  conflict = call (f, f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
-                   " \"strategy_config\": {\"other\": [\"ETHUSDT\", \"XRPUSDT\"]}");
+  conflict = test_client_callf (f->c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                                      " \"strategy_config\": {\"other\": [\"ETHUSDT\","
+                                      " \"XRPUSDT\"]}");
   assert_error (conflict, "session_conflict", NULL);
   details = json_object_get_object_member (conflict, "details");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
@@ -555,7 +539,7 @@ test_conflicts (Fixture       *f,
                         " \"config\": {\"on_conflict\": \"replace\"}", FALSE);
   g_assert_cmpstr (replacing, !=, a);
   state = wait_state (f->c, a, "stopped");
-  status = call (f, f->c, "\"type\": \"session_status\", \"session_id\": \"%s\"", a);
+  status = test_client_callf (f->c, "\"type\": \"session_status\", \"session_id\": \"%s\"", a);
   test_assert_response (status, "session_status");
   g_assert_cmpstr (json_object_get_string_member (data_of (status), "state"), ==, "stopped");
   g_assert_cmpuint (kantor_market_feed_get_n_symbols (f->ts.feed), ==, 2);
@@ -608,8 +592,10 @@ test_budget_breach (Fixture       *f,
   g_assert_cmpfloat (json_object_get_double_member (details, "requested"), ==, 1000);
 
   done = wait_state (f->c, id, "completed");
-  results = call (f, f->c, "\"type\": \"results_request\", \"request_type\": \"session_results\","
-                  " \"session_id\": \"%s\"", id);
+  results = test_client_callf (f->c,
+                               "\"type\": \"results_request\","
+                               " \"request_type\": \"session_results\","
+                               " \"session_id\": \"%s\"", id);
   test_assert_response (results, "results");
   metrics = json_object_get_object_member (data_of (results), "metrics");
   /* BTC's entry is asked for again on each of its 6 events and refused each
@@ -645,7 +631,7 @@ test_broadcast (Fixture       *f,
   g_assert_true (g_queue_is_empty (&anon->stash));
 
   /* A finished session is no longer active, but still known. */
-  status = call (f, f->c, "\"type\": \"session_status\", \"session_id\": \"%s\"", id);
+  status = test_client_callf (f->c, "\"type\": \"session_status\", \"session_id\": \"%s\"", id);
   test_assert_response (status, "session_status");
   g_assert_cmpstr (json_object_get_string_member (data_of (status), "state"), ==, "completed");
   assert_no_active_session (f);
@@ -708,7 +694,7 @@ test_heartbeat_under_load (Fixture       *f,
   g_assert_cmpint (worst, <, 50000);
   g_assert_true (progressed);
 
-  stopped = call (f, f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", id);
+  stopped = test_client_callf (f->c, "\"type\": \"session_stop\", \"session_id\": \"%s\"", id);
   test_assert_response (stopped, "session_stopped");
   g_assert_cmpstr (json_object_get_string_member (data_of (stopped), "state"), ==, "stopped");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (
@@ -716,29 +702,6 @@ test_heartbeat_under_load (Fixture       *f,
 }
 
 /* Restart --------------------------------------------------------------- */
-
-static JsonObject *
-dcall (TestClient *c,
-       const char *id,
-       const char *format,
-       ...) G_GNUC_PRINTF (3, 4);
-
-static JsonObject *
-dcall (TestClient *c,
-       const char *id,
-       const char *format,
-       ...)
-{
-  g_autofree char *body = NULL;
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  body = g_strdup_vprintf (format, args);
-  va_end (args);
-  text = g_strdup_printf ("{\"id\": \"%s\", %s}", id, body);
-  return test_client_call (c, id, text);
-}
 
 static TestClient *
 daemon_client (TestDaemon *d)
@@ -777,17 +740,17 @@ test_restart (void)
 
   d = test_daemon_start (root, NULL);
   c = daemon_client (d);
-  r = dcall (c, "b",
-        "\"type\": \"session_start\", \"session_type\": \"backtest\","
-        " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
-        " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
+  r = test_client_callf (c,
+                         "\"type\": \"session_start\", \"session_type\": \"backtest\","
+                         " \"strategy_config\": {\"holder\": [\"BTCUSDT\", \"ETHUSDT\"]},"
+                         " \"config\": {\"data\": {\"path\": \"%s\"}}", path);
   test_assert_response (r, "session_started");
   backtest = g_strdup (json_object_get_string_member (data_of (r), "session_id"));
   json_object_unref (r);
   json_object_unref (wait_state (c, backtest, "completed"));
-  r = dcall (c, "res",
-        "\"type\": \"results_request\", \"request_type\": \"session_results\","
-        " \"session_id\": \"%s\"", backtest);
+  r = test_client_callf (c,
+                         "\"type\": \"results_request\", \"request_type\": \"session_results\","
+                         " \"session_id\": \"%s\"", backtest);
   test_assert_response (r, "results");
   hash = g_strdup (json_object_get_string_member (data_of (r), "results_hash"));
   {
@@ -798,8 +761,8 @@ test_restart (void)
   }
   json_object_unref (r);
 
-  r = dcall (c, "p", "\"type\": \"session_start\", \"session_type\": \"paper\","
-             " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
+  r = test_client_callf (c, "\"type\": \"session_start\", \"session_type\": \"paper\","
+                            " \"strategy_config\": {\"holder\": [\"BTCUSDT\"]}");
   test_assert_response (r, "session_started");
   g_assert_cmpstr (json_object_get_string_member (data_of (r), "state"), ==, "running");
   paper = g_strdup (json_object_get_string_member (data_of (r), "session_id"));
@@ -811,19 +774,19 @@ test_restart (void)
 
   d = test_daemon_start (root, NULL);
   c = daemon_client (d);
-  r = dcall (c, "s1",
-        "\"type\": \"session_status\", \"session_id\": \"%s\"", paper);
+  r = test_client_callf (c,
+                         "\"type\": \"session_status\", \"session_id\": \"%s\"", paper);
   test_assert_response (r, "session_status");
   g_assert_cmpstr (json_object_get_string_member (data_of (r), "state"), ==, "interrupted");
   json_object_unref (r);
-  r = dcall (c, "s2",
-        "\"type\": \"session_status\", \"session_id\": \"%s\"", backtest);
+  r = test_client_callf (c,
+                         "\"type\": \"session_status\", \"session_id\": \"%s\"", backtest);
   test_assert_response (r, "session_status");
   g_assert_cmpstr (json_object_get_string_member (data_of (r), "state"), ==, "completed");
   json_object_unref (r);
-  r = dcall (c, "res",
-        "\"type\": \"results_request\", \"request_type\": \"session_results\","
-        " \"session_id\": \"%s\"", backtest);
+  r = test_client_callf (c,
+                         "\"type\": \"results_request\", \"request_type\": \"session_results\","
+                         " \"session_id\": \"%s\"", backtest);
   test_assert_response (r, "results");
   g_assert_cmpstr (json_object_get_string_member (data_of (r), "results_hash"), ==, hash);
   {
@@ -836,9 +799,9 @@ test_restart (void)
   }
   json_object_unref (r);
   /* The interrupted session's orders survived too: its results so far. */
-  r = dcall (c, "res2",
-        "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
-        " \"session_id\": \"%s\", \"symbol\": \"btcusdt\"", paper);
+  r = test_client_callf (c,
+                         "\"type\": \"results_request\", \"request_type\": \"symbol_results\","
+                         " \"session_id\": \"%s\", \"symbol\": \"btcusdt\"", paper);
   test_assert_response (r, "results");
   g_assert_cmpstr (json_object_get_string_member (data_of (r), "state"), ==, "interrupted");
   json_object_unref (r);
